@@ -1,0 +1,66 @@
+import numpy as np
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from skimage import color as skcolor
+
+from model.color import lab_to_rgb, lab_to_rgb_torch, lightness_to_gray_torch, rgb_to_lab, rgb_to_lab_torch
+
+EDGE_COLOURS = np.array(
+    [
+        [0, 0, 0],
+        [1, 1, 1],
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+        [1, 1, 0],
+        [0, 1, 1],
+        [1, 0, 1],
+        [0.04045, 0.04, 0.0031308],
+        [0.5, 0.5, 0.5],
+        [1e-4, 0, 0],
+    ]
+)
+
+
+def test_numpy_matches_skimage_on_edge_and_random_colours():
+    rgb = np.concatenate([EDGE_COLOURS, np.random.default_rng(0).random((5000, 3))])
+    np.testing.assert_allclose(rgb_to_lab(rgb), skcolor.rgb2lab(rgb), atol=1e-3)
+    lab = skcolor.rgb2lab(rgb)
+    np.testing.assert_allclose(lab_to_rgb(lab), skcolor.lab2rgb(lab), atol=1e-3)
+
+
+def test_torch_matches_numpy_batched_channels_first():
+    rgb = np.random.default_rng(1).random((2, 8, 9, 3))
+    t = torch.as_tensor(rgb, dtype=torch.float64).permute(0, 3, 1, 2)
+    lab_t = rgb_to_lab_torch(t).permute(0, 2, 3, 1).numpy()
+    np.testing.assert_allclose(lab_t, skcolor.rgb2lab(rgb), atol=1e-3)
+    back = lab_to_rgb_torch(rgb_to_lab_torch(t)).permute(0, 2, 3, 1).numpy()
+    np.testing.assert_allclose(back, rgb, atol=1e-3)
+
+
+def test_torch_float32_round_trip_within_1e3():
+    rgb = torch.rand(1, 3, 64, 64)
+    back = lab_to_rgb_torch(rgb_to_lab_torch(rgb))
+    assert (back - rgb).abs().max() < 1e-3
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float64, (7, 3), elements=st.floats(0, 1)))
+def test_round_trip_property(rgb):
+    np.testing.assert_allclose(lab_to_rgb(rgb_to_lab(rgb)), rgb, atol=1e-3)
+
+
+def test_lab_to_rgb_clips_out_of_gamut_colours():
+    out = lab_to_rgb(np.array([[50, 120, -120], [100, 0, 0], [0, 0, 0]]))
+    assert out.min() >= 0 and out.max() <= 1
+    np.testing.assert_allclose(out[1], 1, atol=1e-3)
+    np.testing.assert_allclose(out[2], 0, atol=1e-6)
+
+
+def test_lightness_to_gray_has_that_lightness():
+    L = torch.linspace(0, 100, 101)
+    g = lightness_to_gray_torch(L)
+    lab = skcolor.rgb2lab(np.repeat(g.numpy()[:, None], 3, axis=1))
+    np.testing.assert_allclose(lab[:, 0], L.numpy(), atol=1e-3)

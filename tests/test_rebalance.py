@@ -1,0 +1,46 @@
+import numpy as np
+import torch
+
+from model.bins import Q
+from model.encoding import soft_encode
+from model.rebalance import count_bins, pixel_weights, rebalance_weights, smooth_prior
+
+
+def skewed_prior():
+    p = np.random.default_rng(0).random(Q) ** 8
+    p[120] = 50  # grey dominates, as in photos
+    return p
+
+
+def test_smoothing_keeps_mass_and_spreads_it():
+    p = np.zeros(Q)
+    p[120] = 1
+    s = smooth_prior(p)
+    assert np.isclose(s.sum(), 1)
+    assert 0 < s[121] < s[120] and s[200] >= 0
+
+
+def test_expected_weight_is_one_under_smoothed_prior():
+    p = skewed_prior()
+    for lam in (0.0, 0.25, 0.5, 0.9):
+        w = rebalance_weights(p, lam)
+        assert np.isclose((smooth_prior(p) * w).sum(), 1.0)
+    w = rebalance_weights(p, 0.5)
+    assert w[120] < 1 < w.max()  # common colours down, rare ones up
+
+
+def test_lambda_one_turns_rebalancing_off():
+    np.testing.assert_allclose(rebalance_weights(skewed_prior(), 1.0), np.ones(Q))
+
+
+def test_pixel_weight_is_weight_of_most_likely_bin():
+    w = torch.arange(Q, dtype=torch.float32)
+    z = soft_encode(torch.tensor([[[[0.0, 31.0]], [[0.0, -58.0]]]]))
+    v = pixel_weights(z, w)
+    assert v.shape == (1, 1, 2) and v[0, 0, 0] == 120 and v[0, 0, 1] == z[0, :, 0, 1].argmax()
+
+
+def test_count_bins():
+    ab = torch.zeros(1, 2, 3, 4)
+    c = count_bins(ab)
+    assert c[120] == 12 and c.sum() == 12
