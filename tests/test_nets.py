@@ -1,0 +1,139 @@
+import numpy as np
+import pytest
+import skimage.data
+import torch
+from PIL import Image
+
+from model.bins import AB_BINS
+from model.nets import ECCV16Net, LiteColorNet
+from model.nets.efficientnet_lite import EfficientNetLite0, SameConv2d, load_imagenet_state_dict, rgb_to_input
+from model.weights import WeightsError, export_weights, load_net, load_official_into_deep
+
+
+def official_eccv16_shapes():
+    """Key names and shapes of colorization_release_v2, written out independently of our module."""
+    shapes = {}
+    convs = {1: [(64, 1), (64, 64)], 2: [(128, 64), (128, 128)], 3: [(256, 128), (256, 256), (256, 256)],
+             4: [(512, 256), (512, 512), (512, 512)], 5: [(512, 512)] * 3, 6: [(512, 512)] * 3, 7: [(512, 512)] * 3}  # fmt: skip
+    for block, layers in convs.items():
+        for i, (c_out, c_in) in enumerate(layers):
+            shapes[f"model{block}.{2 * i}.weight"] = (c_out, c_in, 3, 3)
+            shapes[f"model{block}.{2 * i}.bias"] = (c_out,)
+        bn = f"model{block}.{2 * len(layers)}"
+        for name in ("weight", "bias", "running_mean", "running_var"):
+            shapes[f"{bn}.{name}"] = (layers[-1][0],)
+        shapes[f"{bn}.num_batches_tracked"] = ()
+    shapes.update({"model8.0.weight": (512, 256, 4, 4), "model8.0.bias": (256,), "model8.2.weight": (256, 256, 3, 3),
+                   "model8.2.bias": (256,), "model8.4.weight": (256, 256, 3, 3), "model8.4.bias": (256,),
+                   "model8.6.weight": (313, 256, 1, 1), "model8.6.bias": (313,), "model_out.weight": (2, 313, 1, 1)})  # fmt: skip
+    return shapes
+
+
+def fake_official_state():
+    g = torch.Generator().manual_seed(0)
+    state = {k: torch.randn(s, generator=g) if s else torch.tensor(0) for k, s in official_eccv16_shapes().items()}
+    for k in state:
+        if k.endswith("running_var"):
+            state[k] = state[k].abs() + 0.5
+    state["model_out.weight"] = torch.tensor(AB_BINS.T / 110.0).view(2, 313, 1, 1).float()
+    return state
+
+
+def test_eccv16_matches_official_layout_and_loads_strictly(tmp_path):
+    net = ECCV16Net()
+    assert {k: tuple(v.shape) for k, v in net.state_dict().items()} == official_eccv16_shapes()
+    n_params = sum(v.numel() for k, v in net.state_dict().items() if "running" not in k and "num_batches" not in k)
+    assert round(n_params / 1e6, 2) == 32.24
+    state = fake_official_state()
+    net.load_state_dict(state, strict=True)
+    path = tmp_path / "colorization_release_v2.pth"
+    torch.save(state, path)
+    loaded, card = load_net(path)
+    assert isinstance(loaded, ECCV16Net) and card["arch"] == "eccv16"
+    torch.testing.assert_close(loaded.model8[6].weight, state["model8.6.weight"])
+
+
+def test_official_loader_rejects_wrong_bins_and_shapes(tmp_path):
+    state = fake_official_state()
+    state["model_out.weight"] = state["model_out.weight"].flip(1)
+    torch.save(state, tmp_path / "a.pth")
+    with pytest.raises(WeightsError, match="bin centres"):
+        load_net(tmp_path / "a.pth")
+    state = fake_official_state()
+    state["model8.6.weight"] = torch.zeros(300, 256, 1, 1)
+    torch.save(state, tmp_path / "b.pth")
+    with pytest.raises(WeightsError, match="shape"):
+        load_net(tmp_path / "b.pth")
+
+
+def test_corrupt_missing_and_foreign_weights_are_refused(tmp_path):
+    (tmp_path / "junk.pt").write_bytes(b"not a torch file at all")
+    with pytest.raises(WeightsError, match="not a readable weights file"):
+        load_net(tmp_path / "junk.pt")
+    with pytest.raises(WeightsError, match="no such weights file"):
+        load_net(tmp_path / "missing.pt")
+    torch.save({"fc.weight": torch.zeros(3)}, tmp_path / "other.pt")
+    with pytest.raises(WeightsError, match="not a Colorizer weights file"):
+        load_net(tmp_path / "other.pt")
+
+
+def test_official_into_deep_supervision_keeps_readouts_at_init():
+    torch.manual_seed(0)
+    net = load_official_into_deep(fake_official_state())
+    fresh = ECCV16Net(deep_supervision=True)
+    assert net.ds6.weight.shape == fresh.ds6.weight.shape == (313, 512, 1, 1)
+    torch.testing.assert_close(net.model1[0].weight, fake_official_state()["model1.0.weight"])
+
+
+def test_eccv16_output_and_deep_supervision_shapes():
+    net = ECCV16Net(deep_supervision=True).eval()
+    with torch.no_grad():
+        logits, (r6, r7) = net(torch.rand(2, 1, 64, 48) * 100, deep=True)
+    assert logits.shape == (2, 313, 16, 12)
+    assert r6.shape == r7.shape == (2, 313, 8, 6)
+    ab = net.ab_from_logits(logits)
+    assert ab.shape == (2, 2, 16, 12)
+
+
+def test_same_padding_puts_the_extra_pixel_bottom_right():
+    conv = SameConv2d(1, 1, 3, 2, bias=False)
+    conv.weight.data.fill_(1.0)
+    x = torch.zeros(1, 1, 4, 4)
+    x[0, 0, 3, 3] = 1.0  # only seen if padding goes bottom/right
+    assert conv(x).shape == (1, 1, 2, 2) and conv(x)[0, 0, 1, 1] == 1.0
+    assert SameConv2d(1, 1, 5, 2)(torch.zeros(1, 1, 8, 8)).shape == (1, 1, 4, 4)
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    net = EfficientNetLite0()
+    net.load_state_dict(load_imagenet_state_dict(), strict=True)
+    return net.eval()
+
+
+def top5(net, rgb: np.ndarray) -> list[int]:
+    im = Image.fromarray(rgb).resize((224, 224), Image.BICUBIC)
+    x = torch.tensor(np.asarray(im), dtype=torch.float32).permute(2, 0, 1)[None]
+    with torch.no_grad():
+        return net(rgb_to_input(x)).topk(5).indices[0].tolist()
+
+
+def test_encoder_weights_classify_real_photos(classifier):
+    assert set(top5(classifier, skimage.data.chelsea())) & {281, 282, 283, 284, 285}
+    assert top5(classifier, skimage.data.coffee())[0] == 967
+    grey = np.repeat(skimage.data.chelsea().mean(-1, keepdims=True).astype(np.uint8), 3, axis=-1)
+    assert set(top5(classifier, grey)) & {281, 282, 283, 284, 285}
+
+
+def test_lite_net_output_and_export_round_trip(tmp_path):
+    torch.manual_seed(0)
+    net = LiteColorNet(channels=32, pretrained=True).eval()
+    with torch.no_grad():
+        x = torch.rand(1, 1, 96, 128) * 100
+        out = net(x)
+    assert out.shape == (1, 313, 24, 32)
+    export_weights(net, tmp_path / "w.pt", card={"default_T": 0.3}, half=False)
+    loaded, card = load_net(tmp_path / "w.pt")
+    assert card["default_T"] == 0.3 and loaded.config == {"channels": 32}
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(x), out)

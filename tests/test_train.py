@@ -1,0 +1,92 @@
+import json
+import logging
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from model import train
+from model.weights import load_net
+
+from .synthetic import write_scenes
+
+FAST = ["--size", "64", "--batch", "8", "--channels", "32", "--warmup", "5", "--freeze-encoder", "0", "--threads", "2"]
+
+
+@pytest.fixture(scope="module")
+def scenes(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data")
+    write_scenes(root / "train", 32, seed=0)
+    write_scenes(root / "val", 8, seed=1)
+    return root
+
+
+def losses(out):
+    return [r["loss"] for r in map(json.loads, (out / "log.jsonl").read_text().splitlines()) if r["kind"] == "train"]
+
+
+def test_loss_falls_and_weights_export(scenes, tmp_path):
+    out = tmp_path / "run"
+    args = ["--data", str(scenes / "train"), "--val", str(scenes / "val"), "--out", str(out), "--iters", "60",
+            "--lr", "3e-3", "--log-every", "5", "--val-every", "60", *FAST]  # fmt: skip
+    assert train.main(args) == 0
+    curve = losses(out)
+    assert len(curve) == 12
+    assert sum(curve[-3:]) / 3 < 0.7 * sum(curve[:3]) / 3
+    net, card = load_net(out / "best.pt")
+    assert card["training"]["steps"] == 60 and len(card["prior"]) == 313
+    assert card["validation"]["T=0.38"]["auc_raw"] > 0
+
+
+def test_resume_continues_exactly(scenes, tmp_path):
+    common = ["--data", str(scenes / "train"), "--iters", "8", "--ckpt-every", "100", "--val-every", "100", "--seed", "3", *FAST]
+    train.main([*common, "--out", str(tmp_path / "straight")])
+    train.main([*common, "--out", str(tmp_path / "broken"), "--stop-at", "4"])
+    ck = torch.load(tmp_path / "broken" / "checkpoint.pt", weights_only=True)
+    assert ck["step"] == 4
+    train.main([*common, "--out", str(tmp_path / "broken"), "--resume"])
+    a = torch.load(tmp_path / "straight" / "checkpoint.pt", weights_only=True)
+    b = torch.load(tmp_path / "broken" / "checkpoint.pt", weights_only=True)
+    assert a["step"] == b["step"] == 8
+    for key in ("model", "ema"):
+        for name, tensor in a[key].items():
+            torch.testing.assert_close(b[key][name], tensor, rtol=0, atol=1e-6, msg=f"{key}.{name}")
+
+
+def test_corrupt_image_is_skipped_with_a_warning(scenes, tmp_path, caplog):
+    data = tmp_path / "data"
+    write_scenes(data, 16, seed=5)
+    (data / "broken.jpg").write_text("this is not a JPEG")
+    (data / "grey.png").write_bytes((scenes / "train" / "scene_000.png").read_bytes())
+    from PIL import Image
+
+    Image.open(data / "grey.png").convert("L").save(data / "grey.png")
+    with caplog.at_level(logging.INFO):
+        assert train.main(["--data", str(data), "--out", str(tmp_path / "o"), "--iters", "2", *FAST]) == 0
+    assert any("broken.jpg" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+    assert any("grayscale" in r.getMessage() and "grey.png" in r.getMessage() for r in caplog.records)
+    prior = json.loads((tmp_path / "o" / "prior.json").read_text())
+    assert len(prior["files"]) == 16
+
+
+def test_eccv16_trains_with_deep_supervision(scenes, tmp_path):
+    args = ["--data", str(scenes / "train"), "--out", str(tmp_path / "e"), "--arch", "eccv16", "--iters", "2",
+            "--size", "32", "--batch", "2", "--threads", "2", "--ema", "0"]  # fmt: skip
+    assert train.main(args) == 0
+    net, card = load_net(tmp_path / "e" / "last.pt")
+    assert card["arch"] == "eccv16" and hasattr(net, "ds6")
+
+
+@pytest.mark.slow
+def test_runs_under_torchrun_with_two_processes(scenes, tmp_path):
+    out = tmp_path / "ddp"
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
+    args = ["--data", str(scenes / "train"), "--out", str(out), "--iters", "4", "--log-every", "1", *FAST[:-2], "--threads", "1"]
+    cmd = [*launcher, "-m", "model.train", *args]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert losses(out) and len(losses(out)) == 4  # rank 0 alone logs
+    assert torch.load(out / "checkpoint.pt", weights_only=True)["step"] == 4
