@@ -1,0 +1,1 @@
+"""Colorizer desktop app (PySide6): thin widgets over model.pipeline."""

@@ -1,0 +1,124 @@
+"""`colorize`: colourise photos and folders from the command line.
+
+Exit status: 0 when nothing failed, 1 when some files failed, 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .batch import (
+    BatchOptions,
+    UsageError,
+    check_output_folder,
+    parse_shard,
+    plan_jobs,
+    remove_stale_temporaries,
+    run_batch,
+    write_report,
+)
+from .weights import WeightsError
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="colorize", description="Colourise black-and-white photos (Zhang et al., ECCV 2016).")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="photos or folders")
+    p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output folder (mirrors the input tree)")
+    p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders")
+    p.add_argument("-T", "--temperature", type=float, help="annealed-mean temperature, 0..1 (default: the model's)")
+    p.add_argument("--format", choices=["keep", "png", "jpg", "tiff", "webp"], default="keep")
+    p.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality (1-100)")
+    p.add_argument("--suffix", default="_color", help="added to each output's name (default: _color)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--skip-existing", action="store_true", help="leave existing outputs alone (the default)")
+    g.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--model", help="a weights file, or the name of a bundled model")
+    p.add_argument("--jobs", type=int, default=2, help="threads that load and save while the network runs")
+    p.add_argument("--shard", default="1/1", metavar="K/N", help="process only the K-th of N slices of the inputs")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p.parse_args(argv)
+
+
+def load_colorizer(model: str | None, device: str):
+    from .pipeline import Colorizer
+    from .registry import bundled_models
+
+    if model is None:
+        return Colorizer.bundled(device=device)
+    if model in {e.name for e in bundled_models()}:
+        return Colorizer.bundled(model, device=device)
+    return Colorizer.from_file(model, device=device)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        if args.temperature is not None and not 0 <= args.temperature <= 1:
+            raise UsageError(f"-T {args.temperature}: the temperature must lie in 0..1")
+        if not 1 <= args.quality <= 100:
+            raise UsageError(f"--quality {args.quality}: must lie in 1..100")
+        options = BatchOptions(
+            args.temperature,
+            args.format,
+            args.quality,
+            args.suffix,
+            "overwrite" if args.overwrite else "skip",
+            args.recursive,
+            args.jobs,
+            parse_shard(args.shard),
+        )
+        outdir = Path(args.output)
+        check_output_folder(outdir)
+        jobs = plan_jobs(args.inputs, outdir, options)
+        colorizer = load_colorizer(args.model, args.device)
+    except (UsageError, WeightsError, FileNotFoundError, KeyError, RuntimeError) as e:
+        print(f"colorize: error: {e}", file=sys.stderr)
+        return 2
+    stale = remove_stale_temporaries(outdir)
+    if stale:
+        print(f"removed {stale} temporary file(s) left by an interrupted run", file=sys.stderr)
+    if not jobs:
+        print("colorize: no images found", file=sys.stderr)
+    from tqdm import tqdm
+
+    bar = tqdm(
+        total=len(jobs),
+        unit="img",
+        disable=args.no_progress or not jobs,
+        file=sys.stderr,
+        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {postfix}]",
+    )
+    bar.set_postfix_str("0.0 img/min")
+
+    def progress(done: int, outcome) -> None:
+        bar.update(1)
+        rate = bar.n / max(1e-9, bar.format_dict["elapsed"]) * 60
+        bar.set_postfix_str(f"{rate:.1f} img/min")
+
+    interrupted = False
+    try:
+        outcomes = run_batch(colorizer, jobs, options, progress)
+    except KeyboardInterrupt:
+        interrupted, outcomes = True, []
+    bar.close()
+    if interrupted:
+        print("colorize: interrupted; finished files are complete, re-run with --skip-existing for the rest", file=sys.stderr)
+        return 130
+    write_report(outdir, outcomes)
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("done", "skipped", "failed")}
+    print(
+        f"done {counts['done']}, skipped {counts['skipped']}, failed {counts['failed']}  (report: {outdir}/colorize-report.csv)"
+    )
+    for o in outcomes:
+        if o.status == "failed":
+            print(f"  failed: {o.source}: {o.reason}")
+        elif o.notes:
+            print(f"  note: {o.source}: {'; '.join(o.notes)}")
+    return 1 if counts["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

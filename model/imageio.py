@@ -1,0 +1,319 @@
+"""Reading photographs as they arrive and writing results without ever losing a file.
+
+Loading yields the lightness L at full resolution (from 8- or 16-bit data, in sRGB after any
+embedded ICC profile is applied), the alpha channel if any, and what the output should keep:
+bit depth, ICC profile and EXIF. Saving is atomic: a temporary file in the target folder,
+then a rename.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import tempfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageCms, ImageOps
+
+from .color import rgb_to_lab
+
+SAVE_FORMATS = {"png": ".png", "jpg": ".jpg", "tiff": ".tif", "webp": ".webp"}
+SUFFIX_FORMAT = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg", ".tif": "tiff", ".tiff": "tiff", ".webp": "webp"}
+COLOUR_CHROMA = 6.0  # mean Lab chroma above which an input counts as a colour photo, not a tinted scan
+EXIF_ORIENTATION = 0x0112
+
+
+class ImageLoadError(OSError):
+    """A file that cannot be used as a photo; the message names the file and the reason."""
+
+
+class ImageSaveError(OSError):
+    """A result that could not be written; nothing partial is left behind."""
+
+
+@dataclass
+class LoadedImage:
+    path: Path
+    L: np.ndarray  # (H, W) float32 in [0, 100], upright
+    alpha: np.ndarray | None = None  # (H, W) uint8 or uint16
+    bits: int = 8
+    icc: bytes | None = None
+    exif: bytes | None = None
+    was_colour: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height)."""
+        return self.L.shape[1], self.L.shape[0]
+
+
+def _srgb_profile() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def _to_srgb(im: Image.Image, icc: bytes | None, notes: list[str]) -> Image.Image:
+    """Apply an embedded RGB or CMYK ICC profile so that the network sees sRGB."""
+    if not icc or im.mode not in ("RGB", "CMYK"):
+        return im  # grey profiles change tone only slightly: grey is read as sRGB grey
+    try:
+        src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        return ImageCms.profileToProfile(im, src, _srgb_profile(), outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError) as e:
+        notes.append(f"ICC profile ignored ({e})")
+        return im
+
+
+def _orient(arr: np.ndarray, orientation: int) -> np.ndarray:
+    """Apply an EXIF orientation to a pixel array, as ImageOps.exif_transpose does to an image."""
+    ops = {
+        2: lambda a: a[:, ::-1],
+        3: lambda a: a[::-1, ::-1],
+        4: lambda a: a[::-1],
+        5: lambda a: a.swapaxes(0, 1),
+        6: lambda a: a[::-1].swapaxes(0, 1),
+        7: lambda a: a[::-1, ::-1].swapaxes(0, 1),
+        8: lambda a: a[:, ::-1].swapaxes(0, 1),
+    }
+    return np.ascontiguousarray(ops[orientation](arr)) if orientation in ops else arr
+
+
+def _lightness_from_rgb(rgb: np.ndarray, maxval: float) -> tuple[np.ndarray, float]:
+    """L (H, W) float32 and mean chroma, in bands to bound memory on huge scans."""
+    h = rgb.shape[0]
+    L = np.empty(rgb.shape[:2], np.float32)
+    chroma_sum = 0.0
+    band = max(1, 1_000_000 // max(1, rgb.shape[1]))
+    for y in range(0, h, band):
+        lab = rgb_to_lab(rgb[y : y + band].astype(np.float32) / maxval)
+        L[y : y + band] = lab[..., 0]
+        chroma_sum += float(np.hypot(lab[..., 1], lab[..., 2]).sum())
+    return L, chroma_sum / max(1, L.size)
+
+
+def _lightness_from_gray(gray: np.ndarray, maxval: float) -> np.ndarray:
+    """L of grey values, through a lookup table (exact for 8 and 16 bit)."""
+    levels = np.arange(int(maxval) + 1, dtype=np.float64) / maxval
+    lut = rgb_to_lab(np.repeat(levels[:, None], 3, axis=1))[:, 0].astype(np.float32)
+    return lut[gray]
+
+
+def _read_tiff16(path: Path) -> np.ndarray | None:
+    """16-bit TIFF pixels (H, W) or (H, W, C) via tifffile, which Pillow cannot read losslessly."""
+    import tifffile
+
+    try:
+        arr = tifffile.imread(path)
+    except Exception:
+        return None
+    if arr.dtype != np.uint16 or arr.ndim not in (2, 3):
+        return None
+    return arr
+
+
+def load_image(path: str | os.PathLike) -> LoadedImage:
+    """Open any photo upright; raises ImageLoadError naming the file on any failure."""
+    path = Path(path)
+    notes: list[str] = []
+    try:
+        if path.stat().st_size == 0:
+            raise ImageLoadError(f"{path.name}: empty file (0 bytes)")
+        with Image.open(path) as im:
+            if getattr(im, "n_frames", 1) > 1:
+                notes.append(f"{im.n_frames} frames: the first one is used")
+            im.seek(0)
+            icc = im.info.get("icc_profile")
+            orientation = im.getexif().get(EXIF_ORIENTATION, 1)
+            arr16 = _read_tiff16(path) if im.format == "TIFF" and im.mode in ("I;16", "I;16B", "RGB", "RGBA") else None
+            im.load()
+            upright = ImageOps.exif_transpose(im)
+            exif = upright.getexif()
+            exif_bytes = None
+            if len(exif):
+                exif[EXIF_ORIENTATION] = 1  # the output is written upright
+                exif_bytes = exif.tobytes()
+    except ImageLoadError:
+        raise
+    except Image.DecompressionBombError as e:
+        raise ImageLoadError(
+            f"{path.name}: image too large ({e}); Pillow's decompression-bomb limit is {Image.MAX_IMAGE_PIXELS:,} pixels"
+        ) from e
+    except FileNotFoundError as e:
+        raise ImageLoadError(f"{path.name}: file not found") from e
+    except Exception as e:  # truncated, corrupt or unknown formats raise many types
+        raise ImageLoadError(f"{path.name}: cannot read image ({type(e).__name__}: {e})") from e
+
+    alpha = None
+    if arr16 is not None:
+        bits = 16
+        arr16 = _orient(arr16, orientation)
+        if arr16.ndim == 3 and arr16.shape[2] in (2, 4):
+            alpha, arr16 = arr16[..., -1], arr16[..., :-1]
+        if arr16.ndim == 3 and arr16.shape[2] == 1:
+            arr16 = arr16[..., 0]
+        if arr16.ndim == 2:
+            L, chroma = _lightness_from_gray(arr16, 65535), 0.0
+        else:
+            L, chroma = _lightness_from_rgb(arr16, 65535)
+    elif upright.mode in ("I;16", "I;16B", "I;16L", "I"):
+        bits = 16
+        gray = np.asarray(upright).astype(np.int64).clip(0, 65535)
+        L, chroma = _lightness_from_gray(gray, 65535), 0.0
+    else:
+        bits = 8
+        mode = upright.mode
+        if mode == "P":
+            upright = upright.convert("RGBA" if "transparency" in upright.info else "RGB")
+        elif mode == "PA":
+            upright = upright.convert("RGBA")
+        if upright.mode in ("RGBA", "LA"):
+            alpha = np.asarray(upright.getchannel("A"))
+        if mode == "CMYK" and not icc:
+            notes.append("CMYK converted to RGB without a profile")
+        if upright.mode in ("L", "LA", "1"):
+            gray = np.asarray(upright.convert("L"))
+            L, chroma = _lightness_from_gray(gray, 255), 0.0
+        else:
+            rgb_im = _to_srgb(upright.convert("CMYK" if mode == "CMYK" else "RGB"), icc, notes).convert("RGB")
+            L, chroma = _lightness_from_rgb(np.asarray(rgb_im), 255)
+    was_colour = chroma >= COLOUR_CHROMA
+    if was_colour:
+        notes.append("already a colour photo: recoloured from its lightness")
+    return LoadedImage(path, L.astype(np.float32), alpha, bits, icc, exif_bytes, was_colour, notes)
+
+
+# ------------------------------------------------------------------------------------ saving
+def format_for(path: str | os.PathLike) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in SUFFIX_FORMAT:
+        raise ValueError(f"{Path(path).name}: unknown output format {suffix!r}; use one of .png .jpg .tif .webp")
+    return SUFFIX_FORMAT[suffix]
+
+
+def _png16(arr: np.ndarray) -> bytes:
+    """A 16-bit PNG (Pillow writes 16 bits only for grey): Sub-filtered rows, zlib."""
+    h, w, c = arr.shape
+    color_type = {1: 0, 2: 4, 3: 2, 4: 6}[c]
+    raw = arr.astype(">u2").reshape(h, w * c).view(np.uint8).reshape(h, w * c * 2)
+    bpp = 2 * c
+    sub = raw.copy()
+    sub[:, bpp:] = raw[:, bpp:] - raw[:, :-bpp]  # uint8 arithmetic wraps mod 256 as PNG wants
+    rows = np.concatenate([np.ones((h, 1), np.uint8), sub], axis=1)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", w, h, 16, color_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)) + chunk(b"IEND", b"")
+
+
+def _encode(rgb: np.ndarray, alpha: np.ndarray | None, fmt: str, quality: int, icc: bytes | None, exif: bytes | None) -> bytes:
+    """Encode an (H, W, 3) uint8/uint16 result; returns the file's bytes."""
+    sixteen = rgb.dtype == np.uint16
+    if sixteen and fmt in ("jpg", "webp"):  # these formats hold 8 bits only
+        rgb, sixteen = (rgb >> 8).astype(np.uint8), False
+    if alpha is not None and fmt != "jpg":
+        if sixteen:
+            a = alpha.astype(np.uint16) * 257 if alpha.dtype == np.uint8 else alpha
+        else:
+            a = (alpha >> 8).astype(np.uint8) if alpha.dtype == np.uint16 else alpha
+        pixels = np.dstack([rgb, a])
+    else:
+        pixels = rgb
+    if sixteen and fmt == "png":
+        return _png16(pixels)
+    if sixteen and fmt == "tiff":
+        import tifffile
+
+        buf = io.BytesIO()
+        extratags = [(34675, "B", len(icc), icc, True)] if icc else []
+        tifffile.imwrite(
+            buf,
+            pixels,
+            photometric="rgb",
+            compression="zlib",
+            extrasamples=["unassalpha"] if pixels.shape[2] == 4 else None,
+            extratags=extratags,
+        )
+        return buf.getvalue()
+    im = Image.fromarray(pixels)
+    buf = io.BytesIO()
+    options: dict = {}
+    if icc:
+        options["icc_profile"] = icc
+    if exif and fmt in ("jpg", "png", "webp", "tiff"):
+        options["exif"] = exif
+    if fmt == "jpg":
+        im.save(buf, "JPEG", quality=quality, subsampling=0 if quality >= 90 else 2, **options)
+    elif fmt == "png":
+        im.save(buf, "PNG", compress_level=6, **options)
+    elif fmt == "webp":
+        im.save(buf, "WEBP", quality=quality, **options)
+    else:
+        im.save(buf, "TIFF", compression="tiff_deflate", **options)
+    return buf.getvalue()
+
+
+def atomic_write_bytes(data: bytes, path: Path) -> None:
+    """Write to a temporary file beside ``path`` and rename it over; no partial file on failure."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def output_icc(source: LoadedImage) -> bytes | None:
+    """The profile to embed: the source's own if it describes RGB, else sRGB when it had one."""
+    if not source.icc:
+        return None
+    try:
+        prof = ImageCms.ImageCmsProfile(io.BytesIO(source.icc))
+        if prof.profile.xcolor_space.strip() == "RGB":
+            return source.icc
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return None
+    return _srgb_profile().tobytes()
+
+
+def save_image(
+    rgb: np.ndarray,
+    path: str | os.PathLike,
+    source: LoadedImage | None = None,
+    quality: int = 92,
+    overwrite_source: bool = False,
+    fmt: str | None = None,
+) -> Path:
+    """Save a result (H, W, 3) in sRGB, keeping the source's alpha, ICC profile and EXIF."""
+    path = Path(path)
+    fmt = fmt or format_for(path)
+    if source is not None and not overwrite_source and path.exists() and path.resolve() == source.path.resolve():
+        raise ImageSaveError(f"{path.name}: refusing to overwrite the original photo")
+    icc = output_icc(source) if source else None
+    if icc and source and source.icc == icc and rgb.dtype == np.uint8:
+        # The result is sRGB; bring it into the source's RGB space so that the embedded profile is true.
+        try:
+            src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            rgb = np.asarray(ImageCms.profileToProfile(Image.fromarray(rgb), _srgb_profile(), src, outputMode="RGB"))
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            icc = _srgb_profile().tobytes()
+    data = _encode(rgb, source.alpha if source else None, fmt, quality, icc, source.exif if source else None)
+    if not path.parent.is_dir():
+        raise ImageSaveError(f"{path.parent}: output folder does not exist")
+    try:
+        atomic_write_bytes(data, path)
+    except OSError as e:
+        raise ImageSaveError(f"{path.name}: cannot write ({e.strerror or e})") from e
+    return path

@@ -1,0 +1,284 @@
+"""One inference API from lightness to full-resolution colour, shared by the GUI, the command
+line and the evaluation so that all three give the same pixels.
+
+    colorizer = Colorizer.from_file(path)          # or Colorizer.bundled()
+    pred = colorizer.predict(image.L)              # the network, once per photo
+    rgb = colorizer.compose(pred, image.L, T=0.3)  # any temperature, no network run
+
+A Prediction caches the per-pixel log-probabilities over the 313 bins at 1/4 of the network's
+input; every temperature, preview, inspection and mode choice is decoded from it.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch import nn
+
+from .annealed import PAPER_T
+from .bins import AB_BINS, ab_bins_torch
+from .color import lab_to_rgb_torch
+
+NET_SHORT_SIDE = 256  # the scale at which training crops (176 px of ~200-300 px photos) saw objects
+NET_MAX_LONG_SIDE = 1024  # panoramas: cap the long side and let the short side shrink
+BAND_PIXELS = 1 << 20  # compose in bands of about 1 MP to bound memory
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("CUDA was asked for but no CUDA device is available")
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(name)
+
+
+def network_size(width: int, height: int, stride: int) -> tuple[int, int]:
+    """Network input (w, h): short side 256, aspect kept, both sides a multiple of the stride."""
+    scale = NET_SHORT_SIDE / min(width, height)
+    scale = min(scale, NET_MAX_LONG_SIDE / max(width, height))
+    return (max(stride, round(width * scale / stride) * stride), max(stride, round(height * scale / stride) * stride))
+
+
+@dataclass
+class ModeEdit:
+    """A region of the prediction grid recoloured with one bin instead of the annealed mean."""
+
+    mask: np.ndarray  # (h, w) bool on the 1/4 grid
+    bin: int
+
+
+@dataclass
+class Prediction:
+    log_probs: torch.Tensor  # (313, h, w) float32 log-probabilities on the CPU
+    image_size: tuple[int, int]  # (width, height) of the photo
+    net_size: tuple[int, int]
+    net_seconds: float
+    edits: list[ModeEdit] = field(default_factory=list)
+
+    @property
+    def grid_size(self) -> tuple[int, int]:
+        return self.log_probs.shape[2], self.log_probs.shape[1]
+
+    def probabilities(self) -> torch.Tensor:
+        return self.log_probs.exp()
+
+
+@dataclass
+class PixelReport:
+    probs: np.ndarray  # (313,) summing to 1
+    ab: tuple[float, float]  # annealed mean at T
+    L: float
+    modes: list[tuple[int, float]]  # (bin, probability), most likely first
+    entropy: float  # nats
+
+
+class Colorizer:
+    def __init__(self, net: nn.Module, card: dict | None = None, device: str = "auto"):
+        self.card = dict(card or {})
+        self.device = pick_device(device)
+        self.net = net.to(self.device).eval()
+        self.stride = max(getattr(net, "STRIDE", 8), 4)
+        self.default_T = float(self.card.get("default_T", PAPER_T))
+        self.network_calls = 0
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def from_file(cls, path, device: str = "auto") -> Colorizer:
+        from .weights import load_net
+
+        net, card = load_net(path)
+        card.setdefault("path", str(path))
+        return cls(net, card, device)
+
+    @classmethod
+    def bundled(cls, name: str | None = None, device: str = "auto") -> Colorizer:
+        from .registry import bundled_model
+
+        entry = bundled_model(name)
+        c = cls.from_file(entry.weights, device)
+        c.card = {**entry.card, **c.card, "name": entry.name}
+        return c
+
+    # ------------------------------------------------------------------ the network
+    def predict(self, L: np.ndarray) -> Prediction:
+        """Run the network once on a full-resolution lightness map (H, W) in [0, 100]."""
+        h, w = L.shape
+        nw, nh = network_size(w, h, self.stride)
+        small = np.asarray(Image.fromarray(np.ascontiguousarray(L, dtype=np.float32)).resize((nw, nh), Image.BILINEAR))
+        t0 = time.perf_counter()
+        with self._lock, torch.inference_mode():
+            x = torch.from_numpy(small.copy())[None, None].to(self.device)
+            logits = self.net(x)[0].float()
+            log_probs = torch.log_softmax(logits, dim=0).cpu()
+            self.network_calls += 1
+        return Prediction(log_probs.clone(), (w, h), (nw, nh), time.perf_counter() - t0)
+
+    # ------------------------------------------------------------------ decoding
+    def ab_grid(self, pred: Prediction, T: float) -> torch.Tensor:
+        """Annealed-mean ab (2, h, w) on the prediction grid, with chosen modes applied."""
+        lp = pred.log_probs
+        if T <= 0:
+            idx = lp.argmax(0)
+            ab = ab_bins_torch()[idx].permute(2, 0, 1)
+        else:
+            q, h, w = lp.shape
+            f = torch.softmax(lp.view(q, -1) / T, dim=0)
+            ab = (ab_bins_torch().T @ f).view(2, h, w)  # a plain matmul: einsum is several times slower here
+        for edit in pred.edits:
+            m = torch.from_numpy(edit.mask)
+            ab[:, m] = torch.as_tensor(AB_BINS[edit.bin]).view(2, 1)
+        return ab
+
+    def ab_at(self, pred: Prediction, T: float, size: tuple[int, int]) -> torch.Tensor:
+        """ab (2, H, W) bilinearly upsampled to ``size`` (w, h): for previews and evaluation."""
+        ab = self.ab_grid(pred, T)
+        return F.interpolate(ab[None], size=(size[1], size[0]), mode="bilinear", align_corners=False)[0]
+
+    def preview(self, pred: Prediction, L_index: np.ndarray, T: float) -> np.ndarray:
+        """RGBX uint8 (h, w, 4) at screen size, fast enough for a live slider: a lookup table does
+        Lab -> RGB. ``L_index`` is ``lightness_index(L_view)``, computed once per view."""
+        h, w = L_index.shape
+        scaled = lut_coordinates(self.ab_grid(pred, T))  # affine, so it commutes with upsampling
+        return lab_lut_to_rgbx(L_index, F.interpolate(scaled[None], size=(h, w), mode="bilinear", align_corners=False)[0])
+
+    def compose(self, pred: Prediction, L: np.ndarray, T: float, bits: int = 8) -> np.ndarray:
+        """The full-resolution result (H, W, 3), uint8 or uint16: the original L plus upsampled ab."""
+        H, W = L.shape
+        ab_rows = _RowUpsampler(self.ab_grid(pred, T), W, H)
+        out = np.empty((H, W, 3), np.uint16 if bits == 16 else np.uint8)
+        band = max(1, BAND_PIXELS // W)
+        scale = 65535.0 if bits == 16 else 255.0
+        for y0 in range(0, H, band):
+            y1 = min(H, y0 + band)
+            Lb = torch.from_numpy(np.ascontiguousarray(L[y0:y1], dtype=np.float32))[None]
+            lab = torch.cat([Lb, ab_rows(y0, y1)], dim=0)
+            rgb = lab_to_rgb_torch(lab)
+            out[y0:y1] = (rgb * scale + 0.5).permute(1, 2, 0).numpy().astype(out.dtype)
+        return out
+
+    # ------------------------------------------------------------------ inspection
+    def grid_coords(self, pred: Prediction, x: float, y: float) -> tuple[float, float]:
+        """Image pixel (x, y) -> continuous grid coordinates (as bilinear upsampling maps them)."""
+        (w, h), (gw, gh) = pred.image_size, pred.grid_size
+        return (x + 0.5) * gw / w - 0.5, (y + 0.5) * gh / h - 0.5
+
+    def probabilities_at(self, pred: Prediction, x: float, y: float) -> np.ndarray:
+        """The 313 probabilities at image pixel (x, y), bilinear from the grid; they sum to 1."""
+        gx, gy = self.grid_coords(pred, x, y)
+        gw, gh = pred.grid_size
+        gx, gy = min(max(gx, 0.0), gw - 1.0), min(max(gy, 0.0), gh - 1.0)
+        x0, y0 = int(math.floor(gx)), int(math.floor(gy))
+        x1, y1 = min(x0 + 1, gw - 1), min(y0 + 1, gh - 1)
+        fx, fy = gx - x0, gy - y0
+        p = pred.probabilities()
+        mix = (p[:, y0, x0] * (1 - fx) + p[:, y0, x1] * fx) * (1 - fy) + (p[:, y1, x0] * (1 - fx) + p[:, y1, x1] * fx) * fy
+        mix = mix.double().numpy()
+        return mix / mix.sum()
+
+    def inspect(self, pred: Prediction, x: float, y: float, T: float, L: float = 50.0, top: int = 5) -> PixelReport:
+        probs = self.probabilities_at(pred, x, y)
+        if T <= 0:
+            f = np.zeros_like(probs)
+            f[probs.argmax()] = 1
+        else:
+            logp = np.log(np.maximum(probs, 1e-30)) / T
+            f = np.exp(logp - logp.max())
+            f /= f.sum()
+        ab = f @ AB_BINS.astype(np.float64)
+        order = np.argsort(-probs)[:top]
+        entropy = float(-(probs * np.log(np.maximum(probs, 1e-30))).sum())
+        return PixelReport(probs, (float(ab[0]), float(ab[1])), float(L), [(int(q), float(probs[q])) for q in order], entropy)
+
+    def entropy_map(self, pred: Prediction) -> np.ndarray:
+        """Per-pixel entropy (h, w) in nats on the grid; log(313) = 5.75 is total doubt."""
+        lp = pred.log_probs
+        return (-(lp.exp() * lp).sum(0)).numpy()
+
+    # ------------------------------------------------------------------ choosing a mode
+    def mode_region(self, pred: Prediction, x: float, y: float, q: int, share: float = 0.5) -> np.ndarray:
+        """The connected grid cells around pixel (x, y) that believed in bin ``q``: where the
+        probability near q (q and bins within 15 ab units) keeps at least ``share`` of its value
+        at the clicked pixel."""
+        from skimage.measure import label
+
+        near = np.flatnonzero(np.hypot(*(AB_BINS - AB_BINS[q]).T) <= 15)
+        mass = pred.probabilities()[near].sum(0).numpy()
+        gx, gy = self.grid_coords(pred, x, y)
+        gw, gh = pred.grid_size
+        cx, cy = int(round(min(max(gx, 0), gw - 1))), int(round(min(max(gy, 0), gh - 1)))
+        keep = mass >= share * mass[cy, cx]
+        labels = label(keep, connectivity=1)
+        return labels == labels[cy, cx]
+
+    def choose_mode(self, pred: Prediction, x: float, y: float, q: int) -> ModeEdit:
+        edit = ModeEdit(self.mode_region(pred, x, y, q), int(q))
+        pred.edits.append(edit)
+        return edit
+
+
+class _RowUpsampler:
+    """Bilinear upsampling (as F.interpolate, align_corners=False) of a small ab grid, one band
+    of rows at a time, so full-resolution ab never sits in memory whole."""
+
+    def __init__(self, ab: torch.Tensor, W: int, H: int):
+        self.h = ab.shape[1]
+        self.H = H
+        self.ab_x = F.interpolate(ab[None], size=(self.h, W), mode="bilinear", align_corners=False)[0]
+
+    def __call__(self, y0: int, y1: int) -> torch.Tensor:
+        y = torch.arange(y0, y1, dtype=torch.float64)
+        src = ((y + 0.5) * self.h / self.H - 0.5).clamp_min(0)
+        i0 = src.floor().long().clamp_max(self.h - 1)
+        i1 = (i0 + 1).clamp_max(self.h - 1)
+        wy = (src - i0).float().view(1, -1, 1)
+        return self.ab_x[:, i0] * (1 - wy) + self.ab_x[:, i1] * wy
+
+
+# ---------------------------------------------------------------------- fast Lab -> RGB
+_LUT: np.ndarray | None = None
+_LUT_LOCK = threading.Lock()
+LUT_AB_STEP = 2  # ab quantised to 2 units (colour error under 1.5 Delta E): invisible in a preview
+
+
+def _lab_lut() -> np.ndarray:
+    """Packed sRGB (R | G << 8 | B << 16, as RGBX bytes) for every L in 0..100 and a, b in
+    -128..126 step 2: 6.6 MB, built once in about 0.3 s."""
+    global _LUT
+    with _LUT_LOCK:
+        if _LUT is None:
+            L = torch.arange(101, dtype=torch.float32).view(-1, 1, 1).expand(101, 128, 128)
+            ab = torch.arange(128, dtype=torch.float32) * LUT_AB_STEP - 128
+            a = ab.view(1, -1, 1).expand(101, 128, 128)
+            b = ab.view(1, 1, -1).expand(101, 128, 128)
+            rgb = lab_to_rgb_torch(torch.stack([L, a, b]).reshape(3, 101 * 128, 128))
+            rgbx = torch.cat([(rgb * 255 + 0.5).to(torch.uint8), torch.full_like(rgb[:1], 255, dtype=torch.uint8)])
+            _LUT = np.ascontiguousarray(rgbx.reshape(4, -1).T.numpy()).view(np.uint32).ravel()
+    return _LUT
+
+
+def lightness_index(L: np.ndarray) -> np.ndarray:
+    """The lookup table's row offset for each pixel's L; computed once per view, reused per T."""
+    return (np.clip(L + 0.5, 0, 100.99).astype(np.int32)) * (128 * 128)
+
+
+def lut_coordinates(ab: torch.Tensor) -> torch.Tensor:
+    """ab -> continuous lookup-table coordinates (rounding included)."""
+    return (ab + (128 + LUT_AB_STEP / 2)) / LUT_AB_STEP
+
+
+def lab_lut_to_rgbx(L_index: np.ndarray, ab_coords: torch.Tensor) -> np.ndarray:
+    """Approximate Lab -> sRGB through the lookup table: RGBX uint8 (h, w, 4), alpha byte 255.
+    ``ab_coords`` is ``lut_coordinates(ab)`` (2, h, w)."""
+    idx = np.clip(ab_coords.numpy(), 0, 127.99).astype(np.int32)  # numpy: far faster here than torch's int ops
+    idx[0] *= 128
+    idx[0] += idx[1]
+    idx[0] += L_index
+    return _lab_lut()[idx[0]].view(np.uint8).reshape(*L_index.shape, 4)

@@ -1,0 +1,159 @@
+import errno
+import struct
+import zlib
+
+import numpy as np
+import pytest
+import tifffile
+from PIL import Image, ImageCms, ImageOps
+
+from model import imageio
+from model.imageio import ImageLoadError, ImageSaveError, load_image, save_image
+
+from .images import gradient, make_all, make_bad
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    return make_all(tmp_path_factory.mktemp("kinds"))
+
+
+@pytest.mark.parametrize(
+    "name, bits, has_alpha, was_colour",
+    [
+        ("gray.jpg", 8, False, False),
+        ("gray.png", 8, False, False),
+        ("la.png", 8, True, False),
+        ("palette.png", 8, True, False),
+        ("rgb.png", 8, False, True),
+        ("rgba.png", 8, True, True),
+        ("cmyk.jpg", 8, False, True),
+        ("gray16.png", 16, False, False),
+        ("rgb16.tif", 16, False, False),
+        ("gray.tif", 8, False, False),
+        ("gray.webp", 8, False, False),
+        ("gray.bmp", 8, False, False),
+        ("anim.gif", 8, False, False),
+        ("unicode naïve – photo ü.png", 8, False, False),
+    ],
+)
+def test_every_kind_loads(files, name, bits, has_alpha, was_colour):
+    im = load_image(files[name])
+    assert im.L.shape == (48, 64) and im.L.dtype == np.float32
+    assert 0 <= im.L.min() and im.L.max() <= 100
+    assert im.bits == bits and (im.alpha is not None) == has_alpha and im.was_colour == was_colour
+
+
+def test_lightness_matches_between_8_and_16_bit(files):
+    a, b = load_image(files["gray.png"]).L, load_image(files["gray16.png"]).L
+    np.testing.assert_allclose(a, b, atol=1e-3)
+    np.testing.assert_allclose(load_image(files["rgb16.tif"]).L, a, atol=1e-3)
+
+
+def test_animated_gif_says_first_frame(files):
+    assert any("first one" in n for n in load_image(files["anim.gif"]).notes)
+
+
+def test_exif_rotation_is_applied_and_reset(files):
+    im = load_image(files["rotated.jpg"])
+    assert im.size == (32, 64)  # 64x32 stored, shown rotated
+    exif = Image.Exif()
+    exif.load(im.exif)
+    assert exif.get(0x0112, 1) == 1
+    upright = np.asarray(ImageOps.exif_transpose(Image.open(files["rotated.jpg"])).convert("L"))
+    assert np.corrcoef(im.L.ravel(), upright.ravel().astype(float))[0, 1] > 0.99
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_orientation_of_arrays_matches_pillow(orientation):
+    a = np.arange(12 * 7, dtype=np.uint8).reshape(7, 12)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    im = Image.fromarray(a)
+    im.info["exif"] = exif.tobytes()
+    im.getexif()[0x0112] = orientation
+    expected = np.asarray(ImageOps.exif_transpose(im))
+    np.testing.assert_array_equal(imageio._orient(a, orientation), expected)
+
+
+def test_bad_files_get_clear_errors(tmp_path):
+    bad = make_bad(tmp_path)
+    with pytest.raises(ImageLoadError, match="empty.jpg: empty file"):
+        load_image(bad["empty.jpg"])
+    with pytest.raises(ImageLoadError, match="text.jpg: cannot read image"):
+        load_image(bad["text.jpg"])
+    with pytest.raises(ImageLoadError, match="truncated.jpg"):
+        load_image(bad["truncated.jpg"])
+    with pytest.raises(ImageLoadError, match="file not found"):
+        load_image(tmp_path / "gone.png")
+
+
+def test_decompression_bomb_names_the_limit(tmp_path, monkeypatch):
+    Image.fromarray(gradient(100, 100)).save(tmp_path / "bomb.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 2000)
+    with pytest.raises(ImageLoadError, match="bomb.png: image too large.*limit is 2,000 pixels"):
+        load_image(tmp_path / "bomb.png")
+
+
+def decode_png16(data: bytes) -> np.ndarray:
+    """A reader for the PNGs our writer makes (16 bit, Sub filter), to check them losslessly."""
+    pos, idat, header = 8, b"", None
+    while pos < len(data):
+        (n,), kind = struct.unpack(">I", data[pos : pos + 4]), data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + n]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    w, h, depth, ctype = header[:4]
+    c = {0: 1, 4: 2, 2: 3, 6: 4}[ctype]
+    rows = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(h, 1 + w * c * 2)
+    assert depth == 16 and (rows[:, 0] == 1).all()
+    raw = rows[:, 1:].reshape(h, w, c * 2).astype(np.uint64).cumsum(axis=1).astype(np.uint8)  # undo Sub, mod 256
+    return raw.reshape(h, w * c * 2).view(">u2").reshape(h, w, c).astype(np.uint16)
+
+
+def test_16_bit_round_trips_png_and_tiff(tmp_path):
+    rgb = (np.random.default_rng(0).random((9, 11, 3)) * 65535).astype(np.uint16)
+    save_image(rgb, tmp_path / "out.png")
+    np.testing.assert_array_equal(decode_png16((tmp_path / "out.png").read_bytes()), rgb)
+    save_image(rgb, tmp_path / "out.tif")
+    np.testing.assert_array_equal(tifffile.imread(tmp_path / "out.tif"), rgb)
+
+
+def test_alpha_is_carried_through(files, tmp_path):
+    src = load_image(files["rgba.png"])
+    rgb = np.zeros((48, 64, 3), np.uint8)
+    save_image(rgb, tmp_path / "a.png", src)
+    back = Image.open(tmp_path / "a.png")
+    assert back.mode == "RGBA"
+    np.testing.assert_array_equal(np.asarray(back)[..., 3], src.alpha)
+    save_image(rgb, tmp_path / "a.jpg", src)  # JPEG has no alpha: dropped, file still written
+    assert Image.open(tmp_path / "a.jpg").mode == "RGB"
+
+
+def test_icc_profile_is_kept(tmp_path):
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    Image.fromarray(gradient()).convert("RGB").save(tmp_path / "p.jpg", icc_profile=srgb)
+    src = load_image(tmp_path / "p.jpg")
+    save_image(np.zeros((48, 64, 3), np.uint8), tmp_path / "o.png", src)
+    assert Image.open(tmp_path / "o.png").info.get("icc_profile") == srgb
+
+
+def test_never_overwrites_the_original(files, tmp_path):
+    src = load_image(files["gray.png"])
+    before = files["gray.png"].read_bytes()
+    with pytest.raises(ImageSaveError, match="refusing to overwrite"):
+        save_image(np.zeros((48, 64, 3), np.uint8), files["gray.png"], src)
+    assert files["gray.png"].read_bytes() == before
+
+
+def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
+    def disk_full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(imageio.os, "fsync", disk_full)
+    with pytest.raises(ImageSaveError, match="No space left"):
+        save_image(np.zeros((4, 4, 3), np.uint8), tmp_path / "x.png")
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,145 @@
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from model import pipeline
+from model.bins import AB_BINS
+from model.cli import main as colorize
+from model.color import lab_to_rgb_torch
+from model.imageio import load_image
+from model.nets import LiteColorNet
+from model.pipeline import Colorizer, _RowUpsampler, lightness_index, network_size
+from model.registry import bundled_model, bundled_models
+
+from .images import colour, make_all
+
+
+@pytest.fixture(scope="module")
+def colorizer():
+    torch.manual_seed(0)
+    net = LiteColorNet(channels=16)
+    for m in net.modules():  # random BN statistics so that the untrained net predicts varied colours
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_var.uniform_(0.5, 2)
+    return Colorizer(net.eval(), {"default_T": 0.3}, device="cpu")
+
+
+@pytest.fixture
+def photo(tmp_path):
+    return load_image(make_all(tmp_path)["rgb.png"])
+
+
+def test_network_size_keeps_aspect_and_stride():
+    assert network_size(4000, 3000, 32) == (352, 256)
+    assert network_size(3000, 4000, 8) == (256, 344)
+    w, h = network_size(10000, 500, 32)
+    assert max(w, h) <= 1024 and w % 32 == h % 32 == 0
+
+
+def test_decoding_at_new_temperatures_runs_no_network(colorizer, photo):
+    calls = colorizer.network_calls
+    pred = colorizer.predict(photo.L)
+    assert colorizer.network_calls == calls + 1
+    outs = [colorizer.compose(pred, photo.L, T) for T in (0.05, 0.38, 1.0)]
+    colorizer.preview(pred, lightness_index(photo.L), 0.2)
+    colorizer.inspect(pred, 3, 4, 0.5)
+    assert colorizer.network_calls == calls + 1
+    assert outs[0].shape == (48, 64, 3) and outs[0].dtype == np.uint8
+    assert not np.array_equal(outs[0], outs[2])  # temperature changes colour
+
+
+def test_full_resolution_result_and_16_bit(colorizer, tmp_path):
+    files = make_all(tmp_path)
+    for name in ("gray16.png", "rgb16.tif"):
+        im = load_image(files[name])
+        out = colorizer.compose(colorizer.predict(im.L), im.L, 0.38, bits=im.bits)
+        assert out.shape == (48, 64, 3) and out.dtype == np.uint16
+
+
+def test_compose_keeps_original_lightness_and_equals_exact_conversion(colorizer, photo):
+    pred = colorizer.predict(photo.L)
+    out = colorizer.compose(pred, photo.L, 0.38)
+    ab = colorizer.ab_at(pred, 0.38, photo.size)
+    exact = lab_to_rgb_torch(torch.cat([torch.from_numpy(photo.L)[None], ab]))
+    np.testing.assert_allclose(out.astype(float), exact.permute(1, 2, 0).numpy() * 255, atol=0.51)
+
+
+def test_band_upsampler_equals_interpolate():
+    ab = torch.randn(2, 5, 7)
+    full = F.interpolate(ab[None], size=(37, 53), mode="bilinear", align_corners=False)[0]
+    rows = _RowUpsampler(ab, 53, 37)
+    torch.testing.assert_close(torch.cat([rows(0, 10), rows(10, 11), rows(11, 37)], dim=1), full)
+
+
+def test_banded_compose_equals_single_band(colorizer, photo, monkeypatch):
+    pred = colorizer.predict(photo.L)
+    whole = colorizer.compose(pred, photo.L, 0.5)
+    monkeypatch.setattr(pipeline, "BAND_PIXELS", 64 * 5)
+    np.testing.assert_array_equal(colorizer.compose(pred, photo.L, 0.5), whole)
+
+
+def test_preview_is_close_to_exact(colorizer, photo):
+    pred = colorizer.predict(photo.L)
+    rgbx = colorizer.preview(pred, lightness_index(photo.L), 0.38)
+    exact = colorizer.compose(pred, photo.L, 0.38)
+    assert rgbx.shape == (48, 64, 4) and (rgbx[..., 3] == 255).all()
+    assert np.abs(rgbx[..., :3].astype(int) - exact.astype(int)).max() <= 6
+
+
+def test_inspector_probabilities(colorizer, photo):
+    pred = colorizer.predict(photo.L)
+    rep = colorizer.inspect(pred, 10, 20, 0.38, L=55)
+    assert rep.probs.shape == (313,) and rep.probs.sum() == pytest.approx(1.0)
+    assert rep.modes[0][1] == pytest.approx(rep.probs.max()) and len(rep.modes) == 5
+    assert 0 <= rep.entropy <= np.log(313) + 1e-9
+    # At the centre of a grid cell the probabilities are exactly that cell's.
+    (w, h), (gw, gh) = pred.image_size, pred.grid_size
+    gx, gy = 3, 2
+    x, y = (gx + 0.5) * w / gw - 0.5, (gy + 0.5) * h / gh - 0.5
+    np.testing.assert_allclose(
+        colorizer.probabilities_at(pred, x, y), pred.probabilities()[:, gy, gx].double().numpy(), atol=1e-6
+    )
+    # T -> 0 gives the mode's colour.
+    mode_report = colorizer.inspect(pred, x, y, 0.0)
+    assert mode_report.ab == tuple(AB_BINS[mode_report.modes[0][0]])
+
+
+def test_entropy_map(colorizer, photo):
+    pred = colorizer.predict(photo.L)
+    ent = colorizer.entropy_map(pred)
+    assert ent.shape == pred.log_probs.shape[1:] and (ent >= -1e-5).all() and (ent <= np.log(313) + 1e-4).all()
+
+
+def test_choosing_a_mode_recolours_the_region_and_undo_restores(colorizer, photo):
+    pred = colorizer.predict(photo.L)
+    before = colorizer.compose(pred, photo.L, 0.38)
+    q = colorizer.inspect(pred, 30, 20, 0.38).modes[1][0]
+    edit = colorizer.choose_mode(pred, 30, 20, q)
+    assert edit.mask.any()
+    after = colorizer.compose(pred, photo.L, 0.38)
+    assert not np.array_equal(before, after)
+    grid = colorizer.ab_grid(pred, 0.38)
+    assert torch.allclose(grid[:, torch.from_numpy(edit.mask)], torch.tensor(AB_BINS[q]).view(2, 1))
+    pred.edits.remove(edit)
+    np.testing.assert_array_equal(colorizer.compose(pred, photo.L, 0.38), before)
+
+
+def test_bundled_model_is_listed_and_loads():
+    entries = bundled_models()
+    assert entries and entries[0].card.get("default")
+    c = Colorizer.bundled(device="cpu")
+    assert c.card["name"] == bundled_model().name and 0 < c.default_T <= 1
+
+
+def test_command_line_gives_the_same_pixels_as_the_api(tmp_path):
+    src = tmp_path / "in" / "photo.png"
+    src.parent.mkdir()
+    Image.fromarray(colour(80, 60)).convert("L").save(src)
+    assert colorize([str(src), "-o", str(tmp_path / "out"), "-T", "0.3", "--format", "png", "--no-progress"]) == 0
+    c = Colorizer.bundled(device="cpu")
+    im = load_image(src)
+    expected = c.compose(c.predict(im.L), im.L, 0.3)
+    got = np.asarray(Image.open(tmp_path / "out" / "photo_color.png"))
+    np.testing.assert_array_equal(got, expected)
