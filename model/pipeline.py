@@ -104,7 +104,7 @@ class Colorizer:
 
         entry = bundled_model(name)
         c = cls.from_file(entry.weights, device)
-        c.card = {**entry.card, **c.card, "name": entry.name}
+        c.card = {**entry.card, **c.card, "name": entry.name, "source": entry.name}
         return c
 
     # ------------------------------------------------------------------ the network

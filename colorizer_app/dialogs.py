@@ -1,0 +1,160 @@
+"""Dialogs: folder export with progress, the model card, about."""
+
+from __future__ import annotations
+
+import html
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QProgressDialog,
+    QPushButton,
+    QSpinBox,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from model.batch import BatchOptions
+
+
+def _folder_row(edit: QLineEdit, title: str, parent: QWidget) -> QWidget:
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(edit, 1)
+    browse = QPushButton("Browse…")
+    browse.clicked.connect(lambda: edit.setText(QFileDialog.getExistingDirectory(parent, title, edit.text()) or edit.text()))
+    layout.addWidget(browse)
+    return row
+
+
+class ExportDialog(QDialog):
+    """Choose input folder, output folder, temperature and format for a batch."""
+
+    def __init__(self, parent=None, folder: str = "", temperature: float = 0.38):
+        super().__init__(parent)
+        self.setWindowTitle("Export folder")
+        self.input_edit = QLineEdit(folder)
+        self.output_edit = QLineEdit(str(Path(folder) / "colorized") if folder else "")
+        self.recursive = QCheckBox("Include sub-folders")
+        self.recursive.setChecked(True)
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(0.0, 1.0)
+        self.temperature.setDecimals(3)
+        self.temperature.setSingleStep(0.02)
+        self.temperature.setValue(temperature)
+        self.format = QComboBox()
+        self.format.addItems(["keep", "png", "jpg", "tiff", "webp"])
+        self.quality = QSpinBox()
+        self.quality.setRange(1, 100)
+        self.quality.setValue(92)
+        self.overwrite = QCheckBox("Replace existing outputs (otherwise they are skipped)")
+        form = QFormLayout()
+        form.addRow("Photos in:", _folder_row(self.input_edit, "Folder of photos", self))
+        form.addRow("", self.recursive)
+        form.addRow("Save to:", _folder_row(self.output_edit, "Output folder", self))
+        form.addRow("Temperature:", self.temperature)
+        form.addRow("Format:", self.format)
+        form.addRow("JPEG/WebP quality:", self.quality)
+        form.addRow("", self.overwrite)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def options(self) -> BatchOptions:
+        return BatchOptions(
+            temperature=self.temperature.value(),
+            fmt=self.format.currentText(),
+            quality=self.quality.value(),
+            existing="overwrite" if self.overwrite.isChecked() else "skip",
+            recursive=self.recursive.isChecked(),
+        )
+
+
+class BatchProgress(QProgressDialog):
+    """Current file, count and ETA; Cancel stops after the file in hand."""
+
+    def __init__(self, total: int, parent=None):
+        super().__init__("Starting…", "Cancel", 0, total, parent)
+        self.setWindowTitle("Exporting")
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.setMinimumDuration(0)
+        self.setAutoClose(False)
+        self.setAutoReset(False)
+        self.total = total
+        self.started = time.monotonic()
+
+    def advance(self, done: int, source: str) -> None:
+        self.setValue(done)
+        elapsed = time.monotonic() - self.started
+        eta = elapsed / max(1, done) * (self.total - done)
+        self.setLabelText(f"{Path(source).name}\n{done} of {self.total}, about {eta:.0f} s left")
+
+
+def card_html(card: dict) -> str:
+    """The model card as readable HTML."""
+    e = html.escape
+    rows = [f"<h2>{e(str(card.get('title', card.get('name', 'Model'))))}</h2>"]
+    facts = {
+        "Architecture": card.get("architecture", card.get("arch")),
+        "Default temperature": card.get("default_T"),
+        "Rebalancing lambda": card.get("lambda"),
+        "Weights": card.get("path"),
+    }
+    rows.append(
+        "<table>"
+        + "".join(f"<tr><td><b>{e(k)}</b></td><td>{e(str(v))}</td></tr>" for k, v in facts.items() if v is not None)
+        + "</table>"
+    )
+    training = card.get("training")
+    if isinstance(training, dict):
+        rows.append(
+            "<h3>Training</h3><table>"
+            + "".join(f"<tr><td>{e(k)}</td><td>{e(str(v))}</td></tr>" for k, v in training.items())
+            + "</table>"
+        )
+    metrics = card.get("metrics")
+    if isinstance(metrics, dict):
+        rows.append(
+            "<h3>Evaluation</h3><table><tr><th></th><th>set</th><th>AuC raw</th><th>AuC rebalanced</th><th>colourfulness ratio</th></tr>"
+        )
+        for name, sets in metrics.items():
+            for set_name, m in sets.items():
+                cells = [m.get("auc_raw"), m.get("auc_rebalanced"), m.get("colourfulness_ratio")]
+                text = "".join(f"<td>{v:.1f}</td>" if isinstance(v, (int, float)) else "<td></td>" for v in cells)
+                rows.append(f"<tr><td>{e(name)}</td><td>{e(set_name)}</td>{text}</tr>")
+        rows.append("</table>")
+    if card.get("data_terms"):
+        rows.append(f"<h3>Training data and terms</h3><p>{e(card['data_terms'])}</p>")
+    if card.get("notes"):
+        rows.append(f"<h3>Notes</h3><p>{e(str(card['notes']))}</p>")
+    return "\n".join(rows)
+
+
+class ModelCardDialog(QDialog):
+    def __init__(self, card: dict, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Model card")
+        self.resize(620, 560)
+        view = QTextBrowser()
+        view.setHtml(card_html(card))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(view)
+        layout.addWidget(buttons)

@@ -1,0 +1,192 @@
+"""The colour inspector: one pixel's 313-bin distribution drawn on the ab plane at that pixel's
+lightness, its annealed mean, top modes and entropy. Clicking a cell or a mode chooses it."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QRadioButton,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from model.bins import AB_BINS, GRID
+from model.color import lab_to_rgb
+from model.pipeline import PixelReport
+
+A_RANGE = (-100.0, 110.0)  # plotted extent of a (horizontal) and b (vertical, up = yellow)
+B_RANGE = (-120.0, 110.0)
+LOG_FLOOR = 1e-4
+
+
+def bin_colours(L: float) -> np.ndarray:
+    """sRGB uint8 (313, 3) of each bin at lightness L."""
+    lab = np.column_stack([np.full(len(AB_BINS), L), AB_BINS])
+    return (lab_to_rgb(lab) * 255 + 0.5).astype(np.uint8)
+
+
+def cell_scale(probs: np.ndarray, log_scale: bool) -> np.ndarray:
+    """Relative cell size in 0..1 for each bin."""
+    if log_scale:
+        lo, hi = np.log(LOG_FLOOR), np.log(max(probs.max(), LOG_FLOOR * 1.01))
+        return np.clip((np.log(np.maximum(probs, LOG_FLOOR)) - lo) / (hi - lo), 0, 1)
+    return np.sqrt(probs / max(probs.max(), 1e-12))  # area proportional to probability
+
+
+class ABPlane(QWidget):
+    binClicked = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.report: PixelReport | None = None
+        self.colours = bin_colours(50)
+        self.log_scale = False
+        self.setMouseTracking(True)
+        self.setMinimumSize(220, 220)
+        self.setToolTip("Each cell is one of the 313 ab colours at this pixel's lightness; its size shows the probability.")
+
+    def sizeHint(self) -> QSize:
+        return QSize(300, 300)
+
+    def set_report(self, report: PixelReport | None) -> None:
+        self.report = report
+        if report is not None:
+            self.colours = bin_colours(report.L)
+        self.update()
+
+    def set_log_scale(self, on: bool) -> None:
+        self.log_scale = on
+        self.update()
+
+    # ------------------------------------------------------------------ geometry
+    def _plot_rect(self) -> QRectF:
+        side = min(self.width(), self.height()) - 16
+        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+
+    def _to_widget(self, a: float, b: float) -> QPointF:
+        r = self._plot_rect()
+        x = r.left() + (a - A_RANGE[0]) / (A_RANGE[1] - A_RANGE[0]) * r.width()
+        y = r.bottom() - (b - B_RANGE[0]) / (B_RANGE[1] - B_RANGE[0]) * r.height()
+        return QPointF(x, y)
+
+    def bin_at(self, pos: QPointF) -> int | None:
+        r = self._plot_rect()
+        a = A_RANGE[0] + (pos.x() - r.left()) / r.width() * (A_RANGE[1] - A_RANGE[0])
+        b = B_RANGE[0] + (r.bottom() - pos.y()) / r.height() * (B_RANGE[1] - B_RANGE[0])
+        d = np.hypot(AB_BINS[:, 0] - a, AB_BINS[:, 1] - b)
+        q = int(d.argmin())
+        return q if d[q] <= GRID * 0.75 else None
+
+    # ------------------------------------------------------------------ painting
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = self._plot_rect()
+        p.fillRect(r, self.palette().base())
+        p.setPen(QPen(self.palette().mid().color(), 1))
+        origin = self._to_widget(0, 0)
+        p.drawLine(QPointF(r.left(), origin.y()), QPointF(r.right(), origin.y()))
+        p.drawLine(QPointF(origin.x(), r.top()), QPointF(origin.x(), r.bottom()))
+        p.setPen(self.palette().text().color())
+        p.drawText(r.adjusted(4, 2, -4, -2), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "+a")
+        p.drawText(r.adjusted(4, 2, -4, -2), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, "+b")
+        cell = r.width() * GRID / (A_RANGE[1] - A_RANGE[0])
+        probs = self.report.probs if self.report is not None else np.full(len(AB_BINS), 1.0)
+        scale = cell_scale(probs, self.log_scale) if self.report is not None else np.full(len(AB_BINS), 0.25)
+        p.setPen(Qt.PenStyle.NoPen)
+        for q, (a, b) in enumerate(AB_BINS):
+            s = cell * (0.08 + 0.92 * scale[q])
+            c = self._to_widget(a, b)
+            p.setBrush(QColor(*map(int, self.colours[q])))
+            p.drawRect(QRectF(c.x() - s / 2, c.y() - s / 2, s, s))
+        if self.report is not None:
+            m = self._to_widget(*self.report.ab)
+            for colour, width in ((QColor(0, 0, 0), 3.0), (QColor(255, 255, 255), 1.2)):
+                p.setPen(QPen(colour, width))
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.drawEllipse(m, cell * 0.45, cell * 0.45)
+                p.drawLine(m - QPointF(cell * 0.8, 0), m + QPointF(cell * 0.8, 0))
+                p.drawLine(m - QPointF(0, cell * 0.8), m + QPointF(0, cell * 0.8))
+        p.end()
+
+    def mouseMoveEvent(self, event) -> None:
+        q = self.bin_at(event.position())
+        if q is None or self.report is None:
+            QToolTip.hideText()
+            return
+        a, b = AB_BINS[q]
+        QToolTip.showText(event.globalPosition().toPoint(), f"a {a:+.0f}, b {b:+.0f}: {self.report.probs[q] * 100:.2f}%", self)
+
+    def mouseReleaseEvent(self, event) -> None:
+        q = self.bin_at(event.position())
+        if q is not None and self.report is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.binClicked.emit(q)
+
+
+def swatch(rgb: np.ndarray, size: int = 18) -> QIcon:
+    pm = QPixmap(size, size)
+    pm.fill(QColor(*map(int, rgb)))
+    return QIcon(pm)
+
+
+class Inspector(QWidget):
+    """The dock's content: plane, scale switch, modes, numbers."""
+
+    modeChosen = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.plane = ABPlane()
+        self.plane.binClicked.connect(self.modeChosen)
+        self.header = QLabel("Click a pixel in either view to see which colours the network believed in.")
+        self.header.setWordWrap(True)
+        self.linear = QRadioButton("Linear")
+        self.log = QRadioButton("Log")
+        self.linear.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.linear)
+        group.addButton(self.log)
+        self.log.toggled.connect(self.plane.set_log_scale)
+        self.modes = QListWidget()
+        self.modes.setToolTip("The most likely colours; click one to recolour the region that believed in it")
+        self.modes.itemClicked.connect(lambda item: self.modeChosen.emit(item.data(Qt.ItemDataRole.UserRole)))
+        self.numbers = QLabel()
+        scale_row = QHBoxLayout()
+        scale_row.addWidget(QLabel("Cell size:"))
+        scale_row.addWidget(self.linear)
+        scale_row.addWidget(self.log)
+        scale_row.addStretch()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.header)
+        layout.addWidget(self.plane, 1)
+        layout.addLayout(scale_row)
+        layout.addWidget(QLabel("Top modes (click to use one here):"))
+        layout.addWidget(self.modes)
+        layout.addWidget(self.numbers)
+
+    def show_report(self, point: tuple[int, int] | None, report: PixelReport | None, T: float) -> None:
+        self.plane.set_report(report)
+        self.modes.clear()
+        if report is None:
+            self.numbers.clear()
+            return
+        colours = bin_colours(report.L)
+        for q, prob in report.modes:
+            a, b = AB_BINS[q]
+            item = QListWidgetItem(swatch(colours[q]), f"a {a:+.0f}  b {b:+.0f}   {prob * 100:.1f}%")
+            item.setData(Qt.ItemDataRole.UserRole, q)
+            self.modes.addItem(item)
+        a, b = report.ab
+        self.header.setText(f"Pixel ({point[0]}, {point[1]}), L = {report.L:.1f}")
+        self.numbers.setText(
+            f"Annealed mean at T = {T:.3g}: a {a:+.1f}, b {b:+.1f}\n"
+            f"Entropy: {report.entropy:.2f} nats ({report.entropy / np.log(313) * 100:.0f}% of total doubt)"
+        )

@@ -1,0 +1,32 @@
+"""Entry point: `colorizer [photo]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv if argv is None else argv
+    parser = argparse.ArgumentParser(prog="colorizer", description="Colorizer: colour for black-and-white photos")
+    parser.add_argument("photo", nargs="?", help="a photo to open")
+    args, qt_args = parser.parse_known_args(argv[1:])
+    app = QApplication.instance() or QApplication([argv[0], *qt_args])
+    app.setApplicationName("Colorizer")
+    app.setOrganizationName("Colorizer")
+    from .theme import apply_theme
+    from .window import MainWindow
+
+    apply_theme(app, str(QSettings("Colorizer", "Colorizer").value("theme", "system")))
+    window = MainWindow()
+    window.show()
+    if args.photo:
+        window.open_path(args.photo)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""Small widgets: the temperature slider on a log scale with the model's default marked."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPolygonF
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStyle, QStyleOptionSlider, QToolButton, QWidget
+
+T_MIN, T_MAX = 0.02, 1.0
+STEPS = 1000
+
+
+def slider_to_T(value: int) -> float:
+    return T_MIN * (T_MAX / T_MIN) ** (value / STEPS)
+
+
+def T_to_slider(T: float) -> int:
+    T = min(max(T, T_MIN), T_MAX)
+    return round(math.log(T / T_MIN) / math.log(T_MAX / T_MIN) * STEPS)
+
+
+class MarkedSlider(QSlider):
+    """A slider with a small triangle under the model's default value."""
+
+    def __init__(self):
+        super().__init__(Qt.Orientation.Horizontal)
+        self.mark: int | None = None
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self.mark is None:
+            return
+        opt = QStyleOptionSlider()
+        self.initStyleOption(opt)
+        groove = self.style().subControlRect(QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderGroove, self)
+        handle = self.style().subControlRect(QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderHandle, self)
+        span = groove.width() - handle.width()
+        x = groove.left() + handle.width() / 2 + span * (self.mark - self.minimum()) / max(1, self.maximum() - self.minimum())
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(230, 120, 20))
+        y = self.height() - 1
+        p.drawPolygon(QPolygonF([QPointF(x, y - 6), QPointF(x - 5, y), QPointF(x + 5, y)]))
+        p.end()
+
+
+class TemperatureControl(QWidget):
+    """Vivid (0.02, near the mode) to calm (1, the mean); emits while dragging and on release."""
+
+    changed = Signal(float)
+    released = Signal(float)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.slider = MarkedSlider()
+        self.slider.setRange(0, STEPS)
+        self.slider.setMinimumWidth(220)
+        self.slider.setToolTip("Temperature of the annealed mean: left is vivid (the mode), right is calm (the mean)")
+        self.value_label = QLabel()
+        self.value_label.setMinimumWidth(70)
+        self.reset_button = QToolButton()
+        self.reset_button.setText("Default")
+        self.reset_button.setToolTip("Reset the temperature to the model's default")
+        self.default_T = 0.38
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 0, 6, 0)
+        layout.addWidget(QLabel("Vivid"))
+        layout.addWidget(self.slider)
+        layout.addWidget(QLabel("Calm"))
+        layout.addWidget(self.value_label)
+        layout.addWidget(self.reset_button)
+        self.slider.valueChanged.connect(self._on_value)
+        self.slider.sliderReleased.connect(lambda: self.released.emit(self.value()))
+        self.reset_button.clicked.connect(self.reset)
+
+    def value(self) -> float:
+        return slider_to_T(self.slider.value())
+
+    def set_value(self, T: float) -> None:
+        self.slider.setValue(T_to_slider(T))
+        self._show(T)
+
+    def set_default(self, T: float) -> None:
+        self.default_T = T
+        self.slider.mark = T_to_slider(T)
+        self.reset_button.setToolTip(f"Reset the temperature to the model's default, T = {T:.3g}")
+        self.slider.update()
+
+    def reset(self) -> None:
+        self.set_value(self.default_T)
+        self.released.emit(self.value())
+
+    def _show(self, T: float) -> None:
+        self.value_label.setText(f"T = {T:.3f}")
+
+    def _on_value(self, value: int) -> None:
+        T = slider_to_T(value)
+        self._show(T)
+        self.changed.emit(T)
+        if not self.slider.isSliderDown():
+            self.released.emit(T)  # keyboard and clicks: no drag to wait for

@@ -1,0 +1,108 @@
+"""Long work off the GUI thread: a QObject living in a QThread, driven by signals.
+
+Every request carries a job id; results of superseded jobs are dropped, so opening a second
+photo while the first computes simply replaces it.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from model.batch import run_batch
+from model.pipeline import Colorizer
+from model.session import Session
+
+
+def describe(exc: BaseException) -> str:
+    if isinstance(exc, MemoryError):
+        return "Out of memory: the photo is too large for this machine."
+    if isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower():
+        return "The device ran out of memory; try the CPU from the Model menu."
+    return str(exc) or type(exc).__name__
+
+
+class Worker(QObject):
+    opened = Signal(int, object)  # job id, Session
+    rendered = Signal(int, object)  # job id, full-resolution RGB
+    saved = Signal(int, str)
+    modelLoaded = Signal(int, object)  # job id, Colorizer
+    batchProgress = Signal(int, int, object)  # job id, count done, Outcome
+    batchDone = Signal(int, object)  # job id, list of outcomes
+    failed = Signal(int, str, str)  # job id, what, message
+
+    def __init__(self):
+        super().__init__()
+        self.latest_open = 0
+        self.cancel_batch = threading.Event()
+        self.network_calls = 0
+
+    def open(self, job: int, colorizer: Colorizer, path: str, temperature: float) -> None:
+        self.latest_open = max(self.latest_open, job)
+        try:
+            from model.imageio import load_image
+
+            image = load_image(path)
+            if job != self.latest_open:
+                return  # a newer photo was asked for meanwhile
+            pred = colorizer.predict(image.L)
+            self.network_calls += 1
+            session = Session(colorizer, image, pred, temperature)
+        except Exception as e:  # reported to the user as a dialog, never a crash
+            self.failed.emit(job, f"Cannot open {path}", describe(e))
+            return
+        if job == self.latest_open:
+            self.opened.emit(job, session)
+
+    def render(self, job: int, session: Session) -> None:
+        try:
+            self.rendered.emit(job, session.full_resolution())
+        except Exception as e:
+            self.failed.emit(job, "Cannot render the full-resolution result", describe(e))
+
+    def save(self, job: int, session: Session, path: str, quality: int, overwrite_source: bool) -> None:
+        try:
+            self.saved.emit(job, str(session.save(path, quality=quality, overwrite_source=overwrite_source)))
+        except Exception as e:
+            self.failed.emit(job, f"Cannot save {path}", describe(e))
+
+    def load_model(self, job: int, path: str, device: str) -> None:
+        try:
+            from model.registry import bundled_models
+
+            names = {e.name for e in bundled_models()}
+            colorizer = Colorizer.bundled(path, device=device) if path in names else Colorizer.from_file(path, device=device)
+            colorizer.card["source"] = path
+        except Exception as e:
+            self.failed.emit(job, "Cannot load the model", describe(e))
+            return
+        self.modelLoaded.emit(job, colorizer)
+
+    def batch(self, job: int, colorizer: Colorizer, jobs, options) -> None:
+        self.cancel_batch.clear()
+        try:
+            outcomes = run_batch(
+                colorizer, jobs, options, lambda n, o: self.batchProgress.emit(job, n, o), self.cancel_batch.is_set
+            )
+        except Exception as e:
+            self.failed.emit(job, "The batch stopped", describe(e) + "\n" + traceback.format_exc(limit=2))
+            return
+        self.batchDone.emit(job, outcomes)
+
+
+class WorkerThread:
+    """Owns the thread and the worker; call stop() on exit."""
+
+    def __init__(self):
+        self.thread = QThread()
+        self.thread.setObjectName("colorizer-worker")
+        self.worker = Worker()
+        self.worker.moveToThread(self.thread)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.worker.cancel_batch.set()
+        self.thread.quit()
+        self.thread.wait(10000)

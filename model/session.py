@@ -1,0 +1,122 @@
+"""The state of one open photo, as the app edits it: plain Python over the pipeline, so that
+the GUI stays a thin layer and tests can drive every action without Qt."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from .imageio import LoadedImage, load_image, save_image
+from .pipeline import Colorizer, ModeEdit, PixelReport, Prediction, lightness_index
+
+PREVIEW_MAX_PIXELS = 2_000_000  # the on-screen preview: about a 1920x1080 screen's worth
+
+
+@dataclass
+class View:
+    """The photo at preview size, computed once per photo."""
+
+    L: np.ndarray  # (h, w) float32
+    L_index: np.ndarray  # lookup-table offsets for the preview
+    gray8: np.ndarray  # (h, w) uint8, the original as shown
+
+
+def preview_size(width: int, height: int, max_pixels: int = PREVIEW_MAX_PIXELS) -> tuple[int, int]:
+    scale = min(1.0, (max_pixels / (width * height)) ** 0.5)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def gray_from_lightness(L: np.ndarray) -> np.ndarray:
+    """sRGB grey (uint8) with the given lightness, for showing the original."""
+    from .color import lightness_to_gray_torch
+
+    return (lightness_to_gray_torch(torch.from_numpy(L)) * 255 + 0.5).to(torch.uint8).numpy()
+
+
+class Session:
+    def __init__(self, colorizer: Colorizer, image: LoadedImage, pred: Prediction, temperature: float | None = None):
+        self.colorizer = colorizer
+        self.image = image
+        self.pred = pred
+        self.temperature = colorizer.default_T if temperature is None else temperature
+        self.point: tuple[int, int] | None = None
+        self.redo_stack: list[ModeEdit] = []
+        w, h = preview_size(*image.size)
+        L_small = np.array(Image.fromarray(image.L).resize((w, h), Image.BILINEAR)) if (w, h) != image.size else image.L
+        self.view = View(L_small, lightness_index(L_small), gray_from_lightness(L_small))
+        self.last_decode_seconds = 0.0
+
+    @classmethod
+    def open(cls, colorizer: Colorizer, path, temperature: float | None = None) -> Session:
+        image = load_image(path)
+        return cls(colorizer, image, colorizer.predict(image.L), temperature)
+
+    # ------------------------------------------------------------------ rendering
+    def preview(self, temperature: float | None = None) -> np.ndarray:
+        """RGBX (h, w, 4) at preview size for the current temperature (no network run)."""
+        if temperature is not None:
+            self.temperature = temperature
+        t0 = time.perf_counter()
+        out = self.colorizer.preview(self.pred, self.view.L_index, self.temperature)
+        self.last_decode_seconds = time.perf_counter() - t0
+        return out
+
+    def uncertainty(self) -> np.ndarray:
+        """Per-pixel entropy at preview size, normalised to 0..1 (1 = no idea at all)."""
+        ent = torch.from_numpy(self.colorizer.entropy_map(self.pred) / np.log(313))
+        h, w = self.view.L.shape
+        return F.interpolate(ent[None, None].float(), size=(h, w), mode="bilinear", align_corners=False)[0, 0].clamp(0, 1).numpy()
+
+    def full_resolution(self) -> np.ndarray:
+        return self.colorizer.compose(self.pred, self.image.L, self.temperature, bits=self.image.bits)
+
+    def save(self, path, quality: int = 92, overwrite_source: bool = False) -> Path:
+        return save_image(self.full_resolution(), path, self.image, quality=quality, overwrite_source=overwrite_source)
+
+    # ------------------------------------------------------------------ inspection
+    def set_point(self, x: int, y: int) -> tuple[int, int]:
+        w, h = self.image.size
+        self.point = (min(max(int(x), 0), w - 1), min(max(int(y), 0), h - 1))
+        return self.point
+
+    def move_point(self, dx: int, dy: int) -> tuple[int, int] | None:
+        if self.point is None:
+            return None
+        return self.set_point(self.point[0] + dx, self.point[1] + dy)
+
+    def inspect(self) -> PixelReport | None:
+        if self.point is None:
+            return None
+        x, y = self.point
+        return self.colorizer.inspect(self.pred, x, y, self.temperature, L=float(self.image.L[y, x]))
+
+    # ------------------------------------------------------------------ choosing a mode, undo
+    def choose_mode(self, q: int) -> ModeEdit | None:
+        if self.point is None:
+            return None
+        self.redo_stack.clear()
+        return self.colorizer.choose_mode(self.pred, *self.point, q)
+
+    def can_undo(self) -> bool:
+        return bool(self.pred.edits)
+
+    def can_redo(self) -> bool:
+        return bool(self.redo_stack)
+
+    def undo(self) -> bool:
+        if not self.pred.edits:
+            return False
+        self.redo_stack.append(self.pred.edits.pop())
+        return True
+
+    def redo(self) -> bool:
+        if not self.redo_stack:
+            return False
+        self.pred.edits.append(self.redo_stack.pop())
+        return True

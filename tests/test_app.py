@@ -1,0 +1,190 @@
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QSettings, Qt, QTimer
+
+from colorizer_app import window as window_module
+from colorizer_app.window import MainWindow
+from model.batch import BatchOptions
+from model.cli import main as colorize
+
+from .images import colour, gradient
+
+
+def qimage_array(img) -> np.ndarray:
+    img = img.convertToFormat(img.Format.Format_RGBX8888)
+    ptr = img.constBits()
+    rows = np.frombuffer(ptr, np.uint8, img.sizeInBytes()).reshape(img.height(), img.bytesPerLine())
+    return rows[:, : img.width() * 4].reshape(img.height(), img.width(), 4).copy()  # the buffer dies with img
+
+
+@pytest.fixture
+def photo(tmp_path):
+    p = tmp_path / "photo.png"
+    Image.fromarray(colour(160, 120)).convert("L").save(p)
+    return p
+
+
+@pytest.fixture
+def errors(monkeypatch):
+    seen = []
+    monkeypatch.setattr(window_module.QMessageBox, "critical", lambda parent, title, text: seen.append((title, text)))
+    return seen
+
+
+@pytest.fixture
+def win(qtbot, tmp_path, errors):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings)
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.threads.stop()
+
+
+def open_and_wait(qtbot, w, path):
+    before = w.session
+    w.open_path(str(path))
+    qtbot.waitUntil(lambda: w.session is not before and w.session is not None, timeout=30000)
+
+
+def test_open_shows_result_of_the_right_size(qtbot, win, photo):
+    open_and_wait(qtbot, win, photo)
+    assert win.session.image.size == (160, 120)
+    img = win.colour_view.colour_image()
+    assert (img.width(), img.height()) == (160, 120)
+    assert win.colour_view.scene().sceneRect().width() == 160
+    assert "160 × 120" in win.size_label.text()
+
+
+def test_slider_redecodes_without_network_and_matches_pipeline(qtbot, win, photo):
+    open_and_wait(qtbot, win, photo)
+    calls = win.session.colorizer.network_calls
+    for T in (0.05, 0.9):
+        win.temperature.set_value(T)
+        qtbot.waitUntil(lambda: abs(win.session.temperature - win.temperature.value()) < 1e-9)
+        qtbot.wait(20)
+        shown = qimage_array(win.colour_view.colour_image())
+        expected = win.session.colorizer.preview(win.session.pred, win.session.view.L_index, win.temperature.value())
+        np.testing.assert_array_equal(shown[..., :3], expected[..., :3])
+    assert win.session.colorizer.network_calls == calls
+
+
+def test_clicking_a_pixel_fills_the_inspector(qtbot, win, photo):
+    open_and_wait(qtbot, win, photo)
+    view = win.colour_view
+    pos = view.mapFromScene(40.5, 30.5)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert win.session.point == (40, 30)
+    report = win.inspector.plane.report
+    assert report is not None and report.probs.sum() == pytest.approx(1.0)
+    expected = win.session.colorizer.inspect(win.session.pred, 40, 30, win.session.temperature)
+    np.testing.assert_allclose(report.probs, expected.probs)
+    assert win.inspector.modes.count() == 5 and win.colour_view.marker.isVisible()
+    qtbot.keyClick(win, Qt.Key.Key_Right)
+    assert win.session.point == (41, 30)
+
+
+def test_choosing_a_mode_recolours_and_undo_restores(qtbot, win, photo):
+    open_and_wait(qtbot, win, photo)
+    win.inspect_pixel(80, 60)
+    before = qimage_array(win.colour_view.colour_image()).copy()
+    item = win.inspector.modes.item(1)
+    win.inspector.modes.itemClicked.emit(item)
+    after = qimage_array(win.colour_view.colour_image()).copy()
+    assert not np.array_equal(before, after) and win.undo_action.isEnabled()
+    win.undo_action.trigger()
+    np.testing.assert_array_equal(qimage_array(win.colour_view.colour_image()), before)
+    win.redo_action.trigger()
+    np.testing.assert_array_equal(qimage_array(win.colour_view.colour_image()), after)
+
+
+def test_save_writes_full_resolution_with_the_chosen_mode(qtbot, win, photo, tmp_path):
+    open_and_wait(qtbot, win, photo)
+    win.inspect_pixel(80, 60)
+    win.choose_mode(win.session.inspect().modes[1][0])
+    out = tmp_path / "saved.png"
+    win.save_to(str(out))
+    qtbot.waitUntil(out.exists, timeout=20000)
+    saved = np.asarray(Image.open(out))
+    assert saved.shape == (120, 160, 3)
+    np.testing.assert_array_equal(saved, win.session.full_resolution())
+
+
+def test_corrupt_file_gives_an_error_and_the_app_stays_usable(qtbot, win, photo, tmp_path, errors):
+    bad = tmp_path / "bad.jpg"
+    bad.write_text("not an image")
+    win.open_path(str(bad))
+    qtbot.waitUntil(lambda: bool(errors), timeout=20000)
+    assert "bad.jpg" in errors[0][0] + errors[0][1]
+    open_and_wait(qtbot, win, photo)
+    assert win.session.image.path == photo
+
+
+def test_gui_stays_responsive_while_the_worker_runs(qtbot, win, tmp_path):
+    big = tmp_path / "big.png"
+    Image.fromarray(np.tile(gradient(400, 300), (8, 8))).save(big)  # 3200 x 2400
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(10)
+    open_and_wait(qtbot, win, big)
+    timer.stop()
+    assert len(ticks) >= 5  # the event loop kept turning while the photo loaded and the network ran
+
+
+def test_second_photo_replaces_the_first(qtbot, win, photo, tmp_path):
+    second = tmp_path / "second.png"
+    Image.fromarray(gradient(90, 70)).save(second)
+    win.open_path(str(photo))
+    win.open_path(str(second))
+    qtbot.waitUntil(lambda: win.session is not None and win.session.image.path == second, timeout=30000)
+    qtbot.wait(300)
+    assert win.session.image.path == second
+
+
+def test_split_view_and_overlay(qtbot, win, photo):
+    open_and_wait(qtbot, win, photo)
+    plain = qimage_array(win.colour_view.colour_image()).copy()
+    win.split_action.trigger()
+    assert win.colour_view.role == "split" and not win.original_view.isVisible()
+    win.colour_view.set_split(0.25)
+    assert win.colour_view.clip.rect().width() == pytest.approx(40)
+    win.overlay_action.trigger()
+    assert not np.array_equal(qimage_array(win.colour_view.colour_image()), plain)
+
+
+def test_export_folder_runs_in_the_worker_with_the_same_pixels_as_the_cli(qtbot, win, photo, tmp_path):
+    out_app, out_cli = tmp_path / "app", tmp_path / "cli"
+    win.start_batch(str(photo.parent), str(out_app), BatchOptions(temperature=0.3, fmt="png"))
+    qtbot.waitUntil(lambda: getattr(win, "last_batch", None) is not None, timeout=30000)
+    assert [o.status for o in win.last_batch] == ["done"]
+    assert colorize([str(photo), "-o", str(out_cli), "-T", "0.3", "--format", "png", "--no-progress"]) == 0
+    np.testing.assert_array_equal(
+        np.asarray(Image.open(out_app / "photo_color.png")), np.asarray(Image.open(out_cli / "photo_color.png"))
+    )
+
+
+def test_settings_are_remembered(qtbot, tmp_path, photo, errors):
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings)
+    qtbot.addWidget(w)
+    w.temperature.set_value(0.2)
+    open_and_wait(qtbot, w, photo)
+    w.close()
+    w2 = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(w2)
+    assert w2.temperature.value() == pytest.approx(0.2, rel=0.01)
+    assert w2.recent_menu.actions()[0].toolTip() == str(photo)
+    assert w2._last_folder() == str(photo.parent)
+    w2.threads.stop()
+
+
+def test_zoom_is_synchronised(qtbot, win, photo):
+    open_and_wait(qtbot, win, photo)
+    win.actual_action.trigger()
+    assert win.original_view.zoom_level() == win.colour_view.zoom_level() == 1.0
+    win.zoom_in_action.trigger()
+    assert win.original_view.zoom_level() == pytest.approx(1.25) and win.colour_view.zoom_level() == pytest.approx(1.25)
+    win.colour_view.horizontalScrollBar().setValue(7)
+    assert win.original_view.horizontalScrollBar().value() == win.colour_view.horizontalScrollBar().value()
