@@ -130,9 +130,8 @@ def card_html(card: dict) -> str:
         )
     metrics = card.get("metrics")
     if isinstance(metrics, dict):
-        rows.append(
-            "<h3>Evaluation</h3><table><tr><th></th><th>set</th><th>AuC raw</th><th>AuC rebalanced</th><th>colourfulness ratio</th></tr>"
-        )
+        head = "".join(f"<th>{h}</th>" for h in ("", "set", "AuC raw", "AuC rebalanced", "colourfulness ratio"))
+        rows.append(f"<h3>Evaluation</h3><table><tr>{head}</tr>")
         for name, sets in metrics.items():
             for set_name, m in sets.items():
                 cells = [m.get("auc_raw"), m.get("auc_rebalanced"), m.get("colourfulness_ratio")]
