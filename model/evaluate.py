@@ -1,0 +1,156 @@
+"""Evaluation as in the paper (section 4.1): AuC of the ab-error CMF, raw and class-rebalanced,
+against the Gray and Random baselines, a temperature sweep, colourfulness, contact sheets.
+
+    colorizer-eval --model resources/models/colorizer-vivid.pt --data ../shared/data/val --sweep
+    colorizer-eval --model ... --data ../shared/data/test/kodak24 --sheet docs/kodak.png
+
+Each photo is squeezed to 256x256 for the metrics, as the paper does; results go through the
+same pipeline as the app (predict, annealed mean, compose).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw
+
+from .annealed import BRIEF_T, PAPER_T
+from .color import rgb_to_lab_torch
+from .data import list_images, load_eval_set
+from .imageio import load_image
+from .metrics import AucAccumulator, colourfulness
+from .pipeline import Colorizer
+from .session import gray_from_lightness
+
+SWEEP = (0.05, 0.1, BRIEF_T, 0.2, 0.25, 0.3, PAPER_T, 0.45, 0.6, 0.8, 1.0)
+
+
+def _lab(rgb: torch.Tensor) -> tuple[np.ndarray, torch.Tensor]:
+    lab = rgb_to_lab_torch(rgb.float()[None] / 255.0)[0]
+    return lab[0].numpy().astype(np.float32), lab[1:][None]
+
+
+def evaluate_set(colorizer: Colorizer, images: list[torch.Tensor], prior: np.ndarray, temperatures, baselines: bool = True,
+                 seed: int = 0) -> dict:  # fmt: skip
+    """Metrics per method on photos given as uint8 RGB tensors (3, 256, 256)."""
+    accs = {f"T={T:.3g}": AucAccumulator(prior) for T in temperatures}
+    colourful = {k: [] for k in accs}
+    if baselines:
+        accs.update(gray=AucAccumulator(prior), random=AucAccumulator(prior))
+    truth_colourful = []
+    rng = np.random.default_rng(seed)
+    labs = [_lab(rgb) for rgb in images]
+    for i, (rgb, (L, ab)) in enumerate(zip(images, labs)):
+        truth_w = accs[next(iter(accs))].truth_weights(ab)
+        truth_colourful.append(colourfulness(rgb.permute(1, 2, 0).numpy()))
+        pred = colorizer.predict(L)
+        for T in temperatures:
+            key = f"T={T:.3g}"
+            accs[key].add(colorizer.ab_at(pred, T, (L.shape[1], L.shape[0]))[None], ab, truth_w)
+            colourful[key].append(colourfulness(colorizer.compose(pred, L, T)))
+        if baselines:
+            accs["gray"].add(torch.zeros_like(ab), ab, truth_w)
+            other = (i + 1 + rng.integers(len(images) - 1)) % len(images) if len(images) > 1 else i
+            accs["random"].add(labs[other][1], ab, truth_w)
+    truth_median = float(np.median(truth_colourful))
+    out = {}
+    for key, acc in accs.items():
+        out[key] = {k: round(v, 2) for k, v in acc.result().items()}
+        if key in colourful:
+            out[key]["colourfulness_ratio"] = round(float(np.median(colourful[key])) / truth_median, 3)
+    out["truth_colourfulness_median"] = round(truth_median, 2)
+    out["images"] = len(images)
+    return out
+
+
+def choose_temperature(sweep: dict) -> tuple[float, str]:
+    """The T with the best sum of raw and rebalanced AuC among those whose colourfulness lies
+    within 0.6..1.3 of the truth's; the rule is stated in the model card."""
+    rows = {float(k[2:]): v for k, v in sweep.items() if k.startswith("T=")}
+    ok = {T: v for T, v in rows.items() if 0.6 <= v["colourfulness_ratio"] <= 1.3} or rows
+    best = max(ok, key=lambda T: ok[T]["auc_raw"] + ok[T]["auc_rebalanced"])
+    return best, "max of AuC raw + AuC rebalanced on val, among T with colourfulness 0.6..1.3 x truth"
+
+
+# ------------------------------------------------------------------------------ contact sheets
+def _thumb(im: Image.Image, height: int) -> Image.Image:
+    return im.resize((max(1, round(im.width * height / im.height)), height), Image.LANCZOS)
+
+
+def contact_sheet(colorizer: Colorizer, files: list[Path], T: float, out: Path, with_truth: bool, columns: int = 2,
+                  height: int = 150) -> Path:  # fmt: skip
+    """input | result (| truth) for each photo, in a grid; the result is the app's own output."""
+    tiles = []
+    for f in files:
+        image = load_image(f)
+        result = Image.fromarray(colorizer.compose(colorizer.predict(image.L), image.L, T))
+        gray = Image.fromarray(gray_from_lightness(image.L)).convert("RGB")  # what the network saw
+        parts = [gray, result] + ([Image.open(f).convert("RGB")] if with_truth else [])
+        thumbs = [_thumb(p, height) for p in parts]
+        tile = Image.new("RGB", (sum(t.width for t in thumbs) + 4 * (len(thumbs) - 1), height), "white")
+        x = 0
+        for t in thumbs:
+            tile.paste(t, (x, 0))
+            x += t.width + 4
+        tiles.append(tile)
+    col_w = max(t.width for t in tiles)
+    rows = (len(tiles) + columns - 1) // columns
+    header = 26
+    sheet = Image.new("RGB", (columns * col_w + (columns + 1) * 10, header + rows * (height + 10) + 10), "white")
+    draw = ImageDraw.Draw(sheet)
+    labels = "input | result | truth" if with_truth else "input | result"
+    draw.text((10, 8), f"{labels}   (T = {T:.3g}, {colorizer.card.get('title', colorizer.card.get('name', ''))})", fill="black")
+    for i, tile in enumerate(tiles):
+        r, c = divmod(i, columns)
+        sheet.paste(tile, (10 + c * (col_w + 10), header + r * (height + 10)))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(out, optimize=True)
+    return out
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="colorizer-eval", description=__doc__.split("\n\n")[0])
+    p.add_argument("--model", help="weights file (default: the bundled model)")
+    p.add_argument("--data", action="append", required=True, help="folder of colour photos (repeatable)")
+    p.add_argument("--prior-from", help="weights file whose card holds the prior (default: the model's own)")
+    p.add_argument("--sweep", action="store_true", help="temperatures 0.05..1 instead of the default, 1/6 and 0.38")
+    p.add_argument("-T", "--temperature", type=float, action="append", help="temperatures to evaluate")
+    p.add_argument("--sheet", help="write a contact sheet PNG of the first --data folder")
+    p.add_argument("--no-truth", action="store_true", help="the sheet's photos are black-and-white (no truth column)")
+    p.add_argument("--json", help="write the results here")
+    p.add_argument("--limit", type=int, default=0)
+    args = p.parse_args(argv)
+    colorizer = Colorizer.from_file(args.model, device="auto") if args.model else Colorizer.bundled()
+    prior_card = Colorizer.from_file(args.prior_from).card if args.prior_from else colorizer.card
+    if "prior" not in prior_card:
+        prior_card = Colorizer.bundled().card
+    prior = np.array(prior_card["prior"])
+    temps = tuple(args.temperature) if args.temperature else SWEEP if args.sweep else (colorizer.default_T, BRIEF_T, PAPER_T)
+    if args.sheet:
+        files = list_images(args.data[0])[: args.limit or None]
+        contact_sheet(
+            colorizer, files, temps[0], Path(args.sheet), with_truth=not args.no_truth, columns=2 if not args.no_truth else 3
+        )
+        print(f"wrote {args.sheet}")
+        return 0
+    results = {}
+    for folder in args.data:
+        files = list_images(folder)[: args.limit or None]
+        results[Path(folder).name] = evaluate_set(colorizer, load_eval_set(files), prior, temps)
+    if args.sweep:
+        first = next(iter(results.values()))
+        results["chosen_T"], results["rule"] = choose_temperature(first)
+    text = json.dumps(results, indent=1)
+    print(text)
+    if args.json:
+        Path(args.json).write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
