@@ -12,7 +12,7 @@ import traceback
 from PySide6.QtCore import QObject, QThread, Signal
 
 from model.batch import run_batch
-from model.pipeline import Colorizer
+from model.pipeline import Colorizer, lab_lut
 from model.session import Session
 
 
@@ -50,6 +50,7 @@ class Worker(QObject):
             pred = colorizer.predict(image.L)
             self.network_calls += 1
             session = Session(colorizer, image, pred, temperature)
+            lab_lut()  # built here, not on the GUI thread at the first slider move
         except Exception as e:  # reported to the user as a dialog, never a crash
             self.failed.emit(job, f"Cannot open {path}", describe(e))
             return

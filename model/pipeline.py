@@ -248,7 +248,7 @@ _LUT_LOCK = threading.Lock()
 LUT_AB_STEP = 2  # ab quantised to 2 units (colour error under 1.5 Delta E): invisible in a preview
 
 
-def _lab_lut() -> np.ndarray:
+def lab_lut() -> np.ndarray:
     """Packed sRGB (R | G << 8 | B << 16, as RGBX bytes) for every L in 0..100 and a, b in
     -128..126 step 2: 6.6 MB, built once in about 0.3 s."""
     global _LUT
@@ -281,4 +281,4 @@ def lab_lut_to_rgbx(L_index: np.ndarray, ab_coords: torch.Tensor) -> np.ndarray:
     idx[0] *= 128
     idx[0] += idx[1]
     idx[0] += L_index
-    return _lab_lut()[idx[0]].view(np.uint8).reshape(*L_index.shape, 4)
+    return lab_lut()[idx[0]].view(np.uint8).reshape(*L_index.shape, 4)
