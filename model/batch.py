@@ -17,13 +17,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .atomic import atomic_write_bytes
 from .imageio import (
     SAVE_FORMATS,
     SUFFIX_FORMAT,
     ImageLoadError,
     ImageSaveError,
     LoadedImage,
-    atomic_write_bytes,
     load_image,
     save_image,
 )

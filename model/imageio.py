@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import os
 import struct
-import tempfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageCms, ImageOps
 
+from .atomic import atomic_write_bytes
 from .color import rgb_to_lab
 
 SAVE_FORMATS = {"png": ".png", "jpg": ".jpg", "tiff": ".tif", "webp": ".webp"}
@@ -256,23 +256,6 @@ def _encode(rgb: np.ndarray, alpha: np.ndarray | None, fmt: str, quality: int, i
     else:
         im.save(buf, "TIFF", compression="tiff_deflate", **options)
     return buf.getvalue()
-
-
-def atomic_write_bytes(data: bytes, path: Path) -> None:
-    """Write to a temporary file beside ``path`` and rename it over; no partial file on failure."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def output_icc(source: LoadedImage) -> bytes | None:

@@ -30,13 +30,15 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
 from .annealed import BRIEF_T, PAPER_T, annealed_mean
+from .atomic import atomic_torch_save
 from .bins import AB_BINS, Q
 from .data import GRAY_CHROMA, RandomCrops, SeededSampler, list_images, load_eval_set, rgb_batch_to_lab, scan_training_set
 from .encoding import soft_encode
 from .metrics import AucAccumulator
 from .nets import build_net
+from .pipeline import pick_device
 from .rebalance import DEFAULT_LAMBDA, pixel_weights, rebalance_weights
-from .weights import atomic_torch_save, export_weights, load_net
+from .weights import export_weights, load_net
 
 log = logging.getLogger("colorizer.train")
 DEEP_WEIGHTS = (1.0, 2.0, 4.0)  # blocks 6, 7, 8: deeper readouts weigh more
@@ -146,14 +148,6 @@ def lr_factor(step: int, args) -> float:
     return args.min_lr + (1 - args.min_lr) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
 
-def pick_device(name: str) -> torch.device:
-    if name == "cuda" and not torch.cuda.is_available():
-        raise SystemExit("--device cuda: no CUDA device is available")
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(name)
-
-
 def rng_state() -> dict:
     _, keys, pos, has_gauss, cached = np.random.get_state()
     numpy_state = {"keys": keys.tolist(), "pos": int(pos), "has_gauss": int(has_gauss), "cached": float(cached)}
@@ -207,7 +201,10 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     ddp = "RANK" in os.environ and "WORLD_SIZE" in os.environ
     rank, world = (int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])) if ddp else (0, 1)
-    device = pick_device(args.device)
+    try:
+        device = pick_device(args.device)
+    except RuntimeError as e:
+        raise SystemExit(f"--device {args.device}: {e}") from e
     if ddp:
         if device.type == "cuda":
             device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))

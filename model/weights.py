@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .atomic import atomic_torch_save
 from .bins import AB_BINS
 from .nets import ECCV16Net, arch_name, build_net
 from .nets.eccv16 import AB_NORM
@@ -21,13 +22,6 @@ FORMAT = "colorizer-weights/1"
 
 class WeightsError(ValueError):
     """A weights file that cannot be used, with a message for the user."""
-
-
-def atomic_torch_save(obj, path: str | os.PathLike) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
 
 
 def export_weights(net: nn.Module, path: str | os.PathLike, card: dict | None = None, half: bool = True) -> None:

@@ -11,7 +11,7 @@ import pytest
 import tifffile
 from PIL import Image
 
-from model import batch, imageio
+from model import atomic, batch
 from model.batch import BatchOptions, collect_inputs, parse_shard, take_shard
 from model.cli import main as colorize
 
@@ -123,7 +123,7 @@ def test_disk_full_fails_that_file_cleanly_and_goes_on(tmp_path, monkeypatch):
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_replace(src, dst)
 
-    monkeypatch.setattr(imageio.os, "replace", full_for_gray)
+    monkeypatch.setattr(atomic.os, "replace", full_for_gray)
     out = tmp_path / "out"
     assert colorize([str(tmp_path / "in"), "-o", str(out), *RUN]) == 1
     report = json.loads((out / "colorize-report.json").read_text())

@@ -7,7 +7,7 @@ import pytest
 import tifffile
 from PIL import Image, ImageCms, ImageOps
 
-from model import imageio
+from model import atomic, imageio
 from model.imageio import ImageLoadError, ImageSaveError, load_image, save_image
 
 from .images import gradient, make_all, make_bad
@@ -153,7 +153,7 @@ def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
     def disk_full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(imageio.os, "fsync", disk_full)
+    monkeypatch.setattr(atomic.os, "fsync", disk_full)
     with pytest.raises(ImageSaveError, match="No space left"):
         save_image(np.zeros((4, 4, 3), np.uint8), tmp_path / "x.png")
     assert list(tmp_path.iterdir()) == []
