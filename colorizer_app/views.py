@@ -49,6 +49,9 @@ class ImageView(QGraphicsView):
     pixelClicked = Signal(int, int)
     zoomRequested = Signal(float, object)  # factor, anchor in scene coordinates
     splitMoved = Signal(float)
+    nudged = Signal(int, int)  # arrow keys move the inspected pixel instead of scrolling
+
+    ARROWS = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
 
     def __init__(self, role: str, parent=None):
         super().__init__(parent)
@@ -138,6 +141,12 @@ class ImageView(QGraphicsView):
     def wheelEvent(self, event) -> None:
         factor = 1.25 ** (event.angleDelta().y() / 120)
         self.zoomRequested.emit(factor, self.mapToScene(event.position().toPoint()))
+
+    def keyPressEvent(self, event) -> None:
+        if self.marker.isVisible() and event.key() in self.ARROWS:
+            self.nudged.emit(*self.ARROWS[event.key()])
+            return
+        super().keyPressEvent(event)
 
     # ------------------------------------------------------------------ clicks and the split line
     def _near_split(self, pos) -> bool:

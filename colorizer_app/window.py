@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         self.views = ViewGroup(self.original_view, self.colour_view)
         for v in (self.original_view, self.colour_view):
             v.pixelClicked.connect(self.inspect_pixel)
+            v.nudged.connect(self.nudge_point)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.original_view)
         self.splitter.addWidget(self.colour_view)
@@ -428,10 +429,13 @@ class MainWindow(QMainWindow):
             v.set_marker(point)
         self.inspector.show_report(point, self.session.inspect(), self.session.temperature)
 
+    def nudge_point(self, dx: int, dy: int) -> None:
+        if self.session is not None and self.session.point is not None:
+            self.inspect_pixel(*self.session.move_point(dx, dy))
+
     def keyPressEvent(self, event) -> None:
-        moves = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
-        if self.session is not None and self.session.point is not None and event.key() in moves:
-            self.inspect_pixel(*self.session.move_point(*moves[event.key()]))
+        if event.key() in ImageView.ARROWS:
+            self.nudge_point(*ImageView.ARROWS[event.key()])
             return
         super().keyPressEvent(event)
 
@@ -540,16 +544,18 @@ class MainWindow(QMainWindow):
     def _last_folder(self, key: str = "lastFolder") -> str:
         return str(self.settings.value(key, str(Path.home())))
 
+    def _recent(self) -> list[str]:
+        recent = self.settings.value("recent") or []
+        return [recent] if isinstance(recent, str) else list(recent)  # one entry comes back as a string
+
     def _add_recent(self, path: str) -> None:
-        recent = [p for p in (self.settings.value("recent") or []) if p != path]
+        recent = [p for p in self._recent() if p != path]
         self.settings.setValue("recent", [path, *recent][:MAX_RECENT])
         self._fill_recent_menu()
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
-        recent = self.settings.value("recent") or []
-        if isinstance(recent, str):
-            recent = [recent]
+        recent = self._recent()
         for p in recent:
             self.recent_menu.addAction(Path(p).name, lambda p=p: self.open_path(p)).setToolTip(p)
         self.recent_menu.setEnabled(bool(recent))

@@ -81,8 +81,10 @@ def test_clicking_a_pixel_fills_the_inspector(qtbot, win, photo):
     expected = win.session.colorizer.inspect(win.session.pred, 40, 30, win.session.temperature)
     np.testing.assert_allclose(report.probs, expected.probs)
     assert win.inspector.modes.count() == 5 and win.colour_view.marker.isVisible()
-    qtbot.keyClick(win, Qt.Key.Key_Right)
+    qtbot.keyClick(view, Qt.Key.Key_Right)  # the clicked view has focus: arrows move the point, not the scroll
     assert win.session.point == (41, 30)
+    qtbot.keyClick(win, Qt.Key.Key_Down)
+    assert win.session.point == (41, 31)
 
 
 def test_choosing_a_mode_recolours_and_undo_restores(qtbot, win, photo):
