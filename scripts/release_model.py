@@ -71,6 +71,7 @@ def main() -> None:
     card.pop("bins", None)
     card.pop("validation", None)
     training = dict(card.get("training", {}))
+    training["data"] = "../shared/data/train (5,154 photos, see data_terms)"
     if args.wall_hours:
         training["wall_time_hours_all_phases"] = args.wall_hours
     card.update(
