@@ -7,9 +7,12 @@ import subprocess
 import sys
 import time
 
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the forking parent, so a big
+# parent would inflate every child's figure.
 _REPORT = """
-import resource, json
-RESULT["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+import json
+hwm = [line for line in open("/proc/self/status") if line.startswith("VmHWM:")][0]
+RESULT["peak_mb"] = int(hwm.split()[1]) / 1024
 print(json.dumps(RESULT))
 """
 
