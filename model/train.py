@@ -28,6 +28,7 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
+from tqdm import tqdm
 
 from .annealed import BRIEF_T, PAPER_T, annealed_mean
 from .atomic import atomic_torch_save
@@ -328,6 +329,16 @@ def main(argv=None) -> int:
     if ema is not None:
         ema.train(False)
     t_last, seen_last = time.time(), step
+    # The bar prints a line now and then when stderr is a log file (nohup), not a redraw per step.
+    bar = tqdm(
+        total=args.iters,
+        initial=step,
+        disable=not master,
+        unit="step",
+        file=sys.stderr,
+        dynamic_ncols=True,
+        mininterval=1.0 if sys.stderr.isatty() else 60.0,
+    )
     while step < args.iters and not stop["now"]:
         epoch, offset = divmod(step, steps_per_epoch)
         sampler = SeededSampler(len(dataset), args.seed, rank, world, epoch, skip=offset * args.batch)
@@ -358,7 +369,8 @@ def main(argv=None) -> int:
                 jlog.write(
                     kind="train", step=step, loss=round(loss.item(), 4), lr=opt.param_groups[0]["lr"], img_s=round(rate, 1)
                 )
-                print(f"step {step}/{args.iters} loss {loss.item():.4f} {rate:.1f} img/s", file=sys.stderr, flush=True)
+                bar.set_postfix_str(f"loss {loss.item():.3f}, {rate:.1f} img/s", refresh=False)
+            bar.update(1)
             if step % args.ckpt_every == 0:
                 save_checkpoint()
             if step % args.val_every == 0:
@@ -367,6 +379,7 @@ def main(argv=None) -> int:
                 stop["now"] = True
             if step >= args.iters or stop["now"]:
                 break
+    bar.close()
     save_checkpoint()
     if step % args.val_every:  # the loop did not just validate this step
         validate_and_export()

@@ -196,3 +196,21 @@ def test_killed_run_leaves_no_partial_output_and_resumes(tmp_path):
     assert len(list(out.glob("*_color.png"))) == 12 and no_partials(out)
     report = json.loads((out / "colorize-report.json").read_text())
     assert report["summary"]["skipped"] == len(written)
+
+
+@pytest.mark.slow
+def test_huge_scan_is_processed_in_bounded_memory(tmp_path):
+    src = tmp_path / "scan.jpg"
+    Image.fromarray(np.tile(gradient(866, 577), (10, 10))).save(src, quality=80)  # 8660 x 5770, 50 MP
+    code = (
+        "import sys, json\n"
+        "from model.cli import main\n"
+        f"code = main([{str(src)!r}, '-o', {str(tmp_path / 'out')!r}, '--no-progress', '--device', 'cpu'])\n"
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0]\n"
+        "print(json.dumps({'code': code, 'peak_mb': int(hwm.split()[1]) / 1024}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["code"] == 0
+    assert result["peak_mb"] < 1536  # 50 MP in, 150 MB of RGB out, well under 1.5 GB in all
+    assert Image.open(tmp_path / "out" / "scan_color.jpg").size == (8660, 5770)
