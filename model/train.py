@@ -71,6 +71,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--val-every", type=int, default=500)
     p.add_argument("--val-limit", type=int, default=0, help="validate on the first N photos only (0: all)")
     p.add_argument("--ckpt-every", type=int, default=200)
+    p.add_argument("--tone-jitter", type=float, default=0.0, help="random gamma on L, exp(U(-x, x)): old prints vary in tone")
     p.add_argument("--log-every", type=int, default=20)
     p.add_argument("--stop-at", type=int, default=0, help="stop (with a checkpoint) at this step, as an interrupt would")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's choice)")
@@ -89,6 +90,13 @@ def targets_at(ab: torch.Tensor, stride: int, weights: torch.Tensor, keep: torch
     z = soft_encode(ab_small)
     v = pixel_weights(z, weights) * keep.view(-1, 1, 1)
     return z, v
+
+
+def jitter_tone(L: torch.Tensor, amount: float, step: int, seed: int) -> torch.Tensor:
+    """A random gamma per photo on the input lightness only (targets keep their colour)."""
+    g = torch.Generator().manual_seed(seed * 1_000_003 + step)
+    gamma = torch.exp((torch.rand(len(L), 1, 1, 1, generator=g) * 2 - 1) * amount).to(L.device)
+    return 100.0 * (L.clamp(0, 100) / 100.0) ** gamma
 
 
 def batch_loss(net, L, ab, weights, deep: bool) -> torch.Tensor:
@@ -351,6 +359,8 @@ def main(argv=None) -> int:
                 scale = args.encoder_lr * (0.0 if frozen else 1.0) if g["name"] == "encoder" else 1.0
                 g["lr"] = args.lr * lr_factor(step, args) * scale
             L, ab = rgb_batch_to_lab(rgb.to(device))
+            if args.tone_jitter:
+                L = jitter_tone(L, args.tone_jitter, step, args.seed)
             if device.type == "cpu":
                 L = L.contiguous(memory_format=torch.channels_last)
             loss = batch_loss(model, L, ab, weights, deep)

@@ -90,3 +90,12 @@ def test_runs_under_torchrun_with_two_processes(scenes, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert losses(out) and len(losses(out)) == 4  # rank 0 alone logs
     assert torch.load(out / "checkpoint.pt", weights_only=True)["step"] == 4
+
+
+def test_tone_jitter_changes_lightness_only_within_range_and_repeatably():
+    L = torch.linspace(0, 100, 50).view(1, 1, 5, 10).repeat(4, 1, 1, 1)
+    a, b = train.jitter_tone(L, 0.25, step=7, seed=1), train.jitter_tone(L, 0.25, step=7, seed=1)
+    torch.testing.assert_close(a, b)
+    assert a.min() >= 0 and a.max() <= 100 and not torch.allclose(a, L)
+    torch.testing.assert_close(train.jitter_tone(L, 0.0, step=7, seed=1), L)
+    assert (a[:, :, 0, 0] == 0).all() and torch.allclose(a[:, :, -1, -1], torch.full((4, 1), 100.0))  # black and white stay
