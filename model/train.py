@@ -39,7 +39,7 @@ from .metrics import AucAccumulator
 from .nets import build_net
 from .pipeline import pick_device
 from .rebalance import DEFAULT_LAMBDA, pixel_weights, rebalance_weights
-from .weights import export_weights, load_net
+from .weights import export_weights, load_into
 
 log = logging.getLogger("colorizer.train")
 DEEP_WEIGHTS = (1.0, 2.0, 4.0)  # blocks 6, 7, 8: deeper readouts weigh more
@@ -252,8 +252,7 @@ def main(argv=None) -> int:
     else:
         net = build_net("eccv16", deep_supervision=True)
     if args.init:
-        init_net, _ = load_net(args.init)
-        missing = net.load_state_dict(init_net.state_dict(), strict=False).missing_keys
+        missing = load_into(net, args.init)
         if missing:
             log.info("--init: %d tensors left at their initial values (%s...)", len(missing), missing[0])
     net.to(device)

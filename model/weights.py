@@ -80,11 +80,15 @@ def load_net(path: str | os.PathLike) -> tuple[nn.Module, dict]:
     raise WeightsError(f"{path}: not a Colorizer weights file nor the official ECCV16 release")
 
 
-def load_official_into_deep(state: dict[str, torch.Tensor]) -> ECCV16Net:
-    """An official state dict into a deep-supervision ECCV16Net (for fine-tuning); the readouts
-    ds6/ds7 keep their fresh initialisation since the release has none."""
-    check_official_eccv16(state)
-    net = ECCV16Net(deep_supervision=True)
-    result = net.load_state_dict(state, strict=False)
-    assert not result.unexpected_keys and set(result.missing_keys) <= {k for k in net.state_dict() if k.startswith("ds")}
-    return net
+def load_into(net: nn.Module, path: str | os.PathLike) -> list[str]:
+    """Initialise ``net`` from a weights file (ours or the official ECCV16 release) for further
+    training. Modules the file lacks, such as the deep-supervision readouts ds6/ds7 that the
+    release has none of, keep their fresh values; their names are returned."""
+    source, _ = load_net(path)
+    try:
+        result = net.load_state_dict(source.state_dict(), strict=False)
+    except RuntimeError as e:  # shape mismatches
+        raise WeightsError(f"{path}: weights do not fit this network ({str(e)[:300]})") from e
+    if result.unexpected_keys:
+        raise WeightsError(f"{path}: weights for another network ({result.unexpected_keys[:3]} unexpected)")
+    return list(result.missing_keys)

@@ -7,7 +7,7 @@ from PIL import Image
 from model.bins import AB_BINS
 from model.nets import ECCV16Net, LiteColorNet
 from model.nets.efficientnet_lite import EfficientNetLite0, SameConv2d, load_imagenet_state_dict, rgb_to_input
-from model.weights import WeightsError, export_weights, load_net, load_official_into_deep
+from model.weights import WeightsError, export_weights, load_into, load_net
 
 
 def official_eccv16_shapes():
@@ -77,12 +77,16 @@ def test_corrupt_missing_and_foreign_weights_are_refused(tmp_path):
         load_net(tmp_path / "other.pt")
 
 
-def test_official_into_deep_supervision_keeps_readouts_at_init():
-    torch.manual_seed(0)
-    net = load_official_into_deep(fake_official_state())
-    fresh = ECCV16Net(deep_supervision=True)
-    assert net.ds6.weight.shape == fresh.ds6.weight.shape == (313, 512, 1, 1)
+def test_official_into_deep_supervision_keeps_readouts_at_init(tmp_path):
+    torch.save(fake_official_state(), tmp_path / "official.pth")
+    net = ECCV16Net(deep_supervision=True)
+    fresh_ds6 = net.ds6.weight.detach().clone()
+    missing = load_into(net, tmp_path / "official.pth")
+    assert sorted(missing) == ["ds6.bias", "ds6.weight", "ds7.bias", "ds7.weight"]
+    torch.testing.assert_close(net.ds6.weight, fresh_ds6)
     torch.testing.assert_close(net.model1[0].weight, fake_official_state()["model1.0.weight"])
+    with pytest.raises(WeightsError, match="does not fit|another network"):
+        load_into(LiteColorNet(channels=16), tmp_path / "official.pth")
 
 
 def test_eccv16_output_and_deep_supervision_shapes():

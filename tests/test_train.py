@@ -29,8 +29,23 @@ def losses(out):
 
 def test_loss_falls_and_weights_export(scenes, tmp_path):
     out = tmp_path / "run"
-    args = ["--data", str(scenes / "train"), "--val", str(scenes / "val"), "--out", str(out), "--iters", "60",
-            "--lr", "3e-3", "--log-every", "5", "--val-every", "60", *FAST]  # fmt: skip
+    args = [
+        "--data",
+        str(scenes / "train"),
+        "--val",
+        str(scenes / "val"),
+        "--out",
+        str(out),
+        "--iters",
+        "60",
+        "--lr",
+        "3e-3",
+        "--log-every",
+        "5",
+        "--val-every",
+        "60",
+        *FAST,
+    ]
     assert train.main(args) == 0
     curve = losses(out)
     assert len(curve) == 12
@@ -72,8 +87,24 @@ def test_corrupt_image_is_skipped_with_a_warning(scenes, tmp_path, caplog):
 
 
 def test_eccv16_trains_with_deep_supervision(scenes, tmp_path):
-    args = ["--data", str(scenes / "train"), "--out", str(tmp_path / "e"), "--arch", "eccv16", "--iters", "2",
-            "--size", "32", "--batch", "2", "--threads", "2", "--ema", "0"]  # fmt: skip
+    args = [
+        "--data",
+        str(scenes / "train"),
+        "--out",
+        str(tmp_path / "e"),
+        "--arch",
+        "eccv16",
+        "--iters",
+        "2",
+        "--size",
+        "32",
+        "--batch",
+        "2",
+        "--threads",
+        "2",
+        "--ema",
+        "0",
+    ]
     assert train.main(args) == 0
     net, card = load_net(tmp_path / "e" / "last.pt")
     assert card["arch"] == "eccv16" and hasattr(net, "ds6")
@@ -99,3 +130,29 @@ def test_tone_jitter_changes_lightness_only_within_range_and_repeatably():
     assert a.min() >= 0 and a.max() <= 100 and not torch.allclose(a, L)
     torch.testing.assert_close(train.jitter_tone(L, 0.0, step=7, seed=1), L)
     assert (a[:, :, 0, 0] == 0).all() and torch.allclose(a[:, :, -1, -1], torch.full((4, 1), 100.0))  # black and white stay
+
+
+def test_fine_tune_without_rebalancing_from_exported_weights(scenes, tmp_path):
+    from model.nets import LiteColorNet
+    from model.weights import export_weights
+
+    export_weights(LiteColorNet(channels=32), tmp_path / "start.pt", half=False)
+    out = tmp_path / "ft"
+    args = [
+        "--data",
+        str(scenes / "train"),
+        "--out",
+        str(out),
+        "--init",
+        str(tmp_path / "start.pt"),
+        "--lambda",
+        "1",
+        "--iters",
+        "2",
+        "--ema",
+        "0",
+        *FAST,
+    ]
+    assert train.main(args) == 0
+    net, card = load_net(out / "last.pt")
+    assert card["lambda"] == 1 and card["training"]["steps"] == 2
