@@ -180,21 +180,24 @@ def run_batch(
     """Colourise every job; loading (ahead) and saving happen in ``options.jobs`` threads."""
     T = colorizer.default_T if options.temperature is None else options.temperature
     outcomes: list[Outcome] = []
+
+    def record(outcome: Outcome) -> None:
+        outcomes.append(outcome)
+        if progress:
+            progress(len(outcomes), outcome)
+
     todo = []
     for job in jobs:
         if job.output.exists() and options.existing == "skip":
-            outcomes.append(Outcome(str(job.source), str(job.output), "skipped", "output exists"))
-            if progress:
-                progress(len(outcomes), outcomes[-1])
+            record(Outcome(str(job.source), str(job.output), "skipped", "output exists"))
         else:
             todo.append(job)
 
-    def load(job: Job):
-        t0 = time.perf_counter()
+    def load(job: Job) -> tuple[LoadedImage | None, str]:
         try:
-            return load_image(job.source), None, time.perf_counter() - t0
+            return load_image(job.source), ""
         except (ImageLoadError, OSError, MemoryError) as e:
-            return None, str(e), time.perf_counter() - t0
+            return None, str(e)
 
     def save(job: Job, image: LoadedImage, pred, t0: float) -> Outcome:
         fmt = output_format(job.source, options.fmt)
@@ -208,35 +211,27 @@ def run_batch(
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="colorize-io") as pool:
         loads: Iterator[Future] = (pool.submit(load, job) for job in todo)
         ahead = [next(loads, None) for _ in range(workers)]  # keep the readers a few files ahead
-        saves: list[tuple[Job, Future]] = []
+        saves: list[Future] = []
         for job in todo:
             fut = ahead.pop(0)
             ahead.append(next(loads, None))
             t0 = time.perf_counter()
-            image, error, _ = fut.result()
+            image, error = fut.result()
             if cancelled():
                 break
             if image is None:
-                outcome = Outcome(str(job.source), str(job.output), "failed", _one_line(error))
-                outcomes.append(outcome)
-                if progress:
-                    progress(len(outcomes), outcome)
+                record(Outcome(str(job.source), str(job.output), "failed", _one_line(error)))
                 continue
             try:
                 pred = colorizer.predict(image.L)
             except (RuntimeError, MemoryError) as e:
-                outcomes.append(Outcome(str(job.source), str(job.output), "failed", _one_line(e)))
+                record(Outcome(str(job.source), str(job.output), "failed", _one_line(e)))
                 continue
-            saves.append((job, pool.submit(save, job, image, pred, t0)))
-            while saves and (saves[0][1].done() or len(saves) > workers):
-                _, f = saves.pop(0)
-                outcomes.append(f.result())
-                if progress:
-                    progress(len(outcomes), outcomes[-1])
-        for _, f in saves:
-            outcomes.append(f.result())
-            if progress:
-                progress(len(outcomes), outcomes[-1])
+            saves.append(pool.submit(save, job, image, pred, t0))
+            while saves and (saves[0].done() or len(saves) > workers):  # in order, at most `workers` pending
+                record(saves.pop(0).result())
+        for f in saves:
+            record(f.result())
         for f in ahead:
             if f is not None:
                 f.cancel()
