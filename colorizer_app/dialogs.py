@@ -117,27 +117,39 @@ def card_html(card: dict) -> str:
         "Weights": card.get("path"),
     }
     rows.append(
-        "<table>"
+        "<table cellpadding='3'>"
         + "".join(f"<tr><td><b>{e(k)}</b></td><td>{e(str(v))}</td></tr>" for k, v in facts.items() if v is not None)
         + "</table>"
     )
     training = card.get("training")
     if isinstance(training, dict):
         rows.append(
-            "<h3>Training</h3><table>"
+            "<h3>Training</h3><table cellpadding='3'>"
             + "".join(f"<tr><td>{e(k)}</td><td>{e(str(v))}</td></tr>" for k, v in training.items())
             + "</table>"
         )
     metrics = card.get("metrics")
     if isinstance(metrics, dict):
         head = "".join(f"<th>{h}</th>" for h in ("", "set", "AuC raw", "AuC rebalanced", "colourfulness ratio"))
-        rows.append(f"<h3>Evaluation</h3><table><tr>{head}</tr>")
+        rows.append(f"<h3>Evaluation</h3><table cellpadding='3'><tr>{head}</tr>")
         for name, sets in metrics.items():
             for set_name, m in sets.items():
                 cells = [m.get("auc_raw"), m.get("auc_rebalanced"), m.get("colourfulness_ratio")]
-                text = "".join(f"<td>{v:.1f}</td>" if isinstance(v, (int, float)) else "<td></td>" for v in cells)
+                text = "".join(
+                    f"<td>{v:.{d}f}</td>" if isinstance(v, (int, float)) else "<td></td>" for v, d in zip(cells, (1, 1, 2))
+                )
                 rows.append(f"<tr><td>{e(name)}</td><td>{e(set_name)}</td>{text}</tr>")
         rows.append("</table>")
+    sweep = card.get("temperature_sweep_val")
+    if isinstance(sweep, dict):
+        rows.append(f"<h3>Temperature sweep (validation set)</h3><p>{e(str(card.get('temperature_rule', '')))}</p>")
+        head = "".join(f"<th>{h}</th>" for h in ("T", "AuC raw", "AuC rebalanced", "colourfulness ratio"))
+        body = "".join(
+            f"<tr><td>{e(k[2:])}</td><td>{v['auc_raw']:.1f}</td><td>{v['auc_rebalanced']:.1f}</td>"
+            f"<td>{v.get('colourfulness_ratio', 0):.2f}</td></tr>"
+            for k, v in sweep.items()
+        )
+        rows.append(f"<table cellpadding='3'><tr>{head}</tr>{body}</table>")
     if card.get("data_terms"):
         rows.append(f"<h3>Training data and terms</h3><p>{e(card['data_terms'])}</p>")
     if card.get("notes"):

@@ -68,8 +68,8 @@ def main() -> None:
                "random": {"val": sweep["random"], "kodak24": kodak_res["random"]}}  # fmt: skip
     for T, label in ((chosen, f"ours, default T={chosen:.3g}"), (BRIEF_T, "ours, T=1/6"), (PAPER_T, "ours, T=0.38")):
         metrics[label] = {"val": row(sweep, T), "kodak24": row(kodak_res, T)}
-    card.pop("bins", None)
-    card.pop("validation", None)
+    for key in ("bins", "validation", "path", "source"):  # the path is this machine's, not the user's
+        card.pop(key, None)
     training = dict(card.get("training", {}))
     training["data"] = "../shared/data/train (5,154 photos, see data_terms)"
     if args.wall_hours:
