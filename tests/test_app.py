@@ -190,3 +190,13 @@ def test_zoom_is_synchronised(qtbot, win, photo):
     assert win.original_view.zoom_level() == pytest.approx(1.25) and win.colour_view.zoom_level() == pytest.approx(1.25)
     win.colour_view.horizontalScrollBar().setValue(7)
     assert win.original_view.horizontalScrollBar().value() == win.colour_view.horizontalScrollBar().value()
+
+
+def test_model_card_shows_terms_metrics_and_sweep():
+    from colorizer_app.dialogs import card_html
+    from model.registry import bundled_models
+
+    for entry in bundled_models():
+        html = card_html(entry.card)
+        assert "non-commercial" in html and "Temperature sweep" in html and "kodak24" in html
+        assert entry.card["default_T"] in [float(k[2:]) for k in entry.card["temperature_sweep_val"]]
