@@ -56,10 +56,10 @@ class ABPlane(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(300, 300)
 
-    def set_report(self, report: PixelReport | None) -> None:
+    def set_report(self, report: PixelReport | None, colours: np.ndarray | None = None) -> None:
         self.report = report
         if report is not None:
-            self.colours = bin_colours(report.L)
+            self.colours = bin_colours(report.L) if colours is None else colours
         self.update()
 
     def set_log_scale(self, on: bool) -> None:
@@ -173,12 +173,12 @@ class Inspector(QWidget):
         layout.addWidget(self.numbers)
 
     def show_report(self, point: tuple[int, int] | None, report: PixelReport | None, T: float) -> None:
-        self.plane.set_report(report)
+        colours = None if report is None else bin_colours(report.L)
+        self.plane.set_report(report, colours)
         self.modes.clear()
         if report is None:
             self.numbers.clear()
             return
-        colours = bin_colours(report.L)
         for q, prob in report.modes:
             a, b = AB_BINS[q]
             item = QListWidgetItem(swatch(colours[q]), f"a {a:+.0f}  b {b:+.0f}   {prob * 100:.1f}%")

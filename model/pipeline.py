@@ -178,8 +178,10 @@ class Colorizer:
         x0, y0 = int(math.floor(gx)), int(math.floor(gy))
         x1, y1 = min(x0 + 1, gw - 1), min(y0 + 1, gh - 1)
         fx, fy = gx - x0, gy - y0
-        p = pred.probabilities()
-        mix = (p[:, y0, x0] * (1 - fx) + p[:, y0, x1] * fx) * (1 - fy) + (p[:, y1, x0] * (1 - fx) + p[:, y1, x1] * fx) * fy
+        lp = pred.log_probs  # only the four cells around the pixel are exponentiated
+        mix = (lp[:, y0, x0].exp() * (1 - fx) + lp[:, y0, x1].exp() * fx) * (1 - fy) + (
+            lp[:, y1, x0].exp() * (1 - fx) + lp[:, y1, x1].exp() * fx
+        ) * fy
         mix = mix.double().numpy()
         return mix / mix.sum()
 

@@ -51,6 +51,7 @@ class Session:
         L_small = np.array(Image.fromarray(image.L).resize((w, h), Image.BILINEAR)) if (w, h) != image.size else image.L
         self.view = View(L_small, lightness_index(L_small), gray_from_lightness(L_small))
         self.last_decode_seconds = 0.0
+        self._uncertainty: np.ndarray | None = None
 
     @classmethod
     def open(cls, colorizer: Colorizer, path, temperature: float | None = None) -> Session:
@@ -68,10 +69,14 @@ class Session:
         return out
 
     def uncertainty(self) -> np.ndarray:
-        """Per-pixel entropy at preview size, normalised to 0..1 (1 = no idea at all)."""
-        ent = torch.from_numpy(self.colorizer.entropy_map(self.pred) / np.log(313))
-        h, w = self.view.L.shape
-        return F.interpolate(ent[None, None].float(), size=(h, w), mode="bilinear", align_corners=False)[0, 0].clamp(0, 1).numpy()
+        """Per-pixel entropy at preview size, normalised to 0..1 (1 = no idea at all). It does not
+        depend on the temperature, so it is computed once."""
+        if self._uncertainty is None:
+            ent = torch.from_numpy(self.colorizer.entropy_map(self.pred) / np.log(313))
+            h, w = self.view.L.shape
+            up = F.interpolate(ent[None, None].float(), size=(h, w), mode="bilinear", align_corners=False)
+            self._uncertainty = up[0, 0].clamp(0, 1).numpy()
+        return self._uncertainty
 
     def full_resolution(self) -> np.ndarray:
         return self.colorizer.compose(self.pred, self.image.L, self.temperature, bits=self.image.bits)
