@@ -194,8 +194,9 @@ def format_for(path: str | os.PathLike) -> str:
     return SUFFIX_FORMAT[suffix]
 
 
-def _png16(arr: np.ndarray) -> bytes:
-    """A 16-bit PNG (Pillow writes 16 bits only for grey): Sub-filtered rows, zlib."""
+def _png16(arr: np.ndarray, icc: bytes | None = None, exif: bytes | None = None) -> bytes:
+    """A 16-bit PNG (Pillow writes 16 bits only for grey): Sub-filtered rows, zlib, with the
+    ICC profile (iCCP) and EXIF (eXIf) chunks."""
     h, w, c = arr.shape
     color_type = {1: 0, 2: 4, 3: 2, 4: 6}[c]
     raw = arr.astype(">u2").reshape(h, w * c).view(np.uint8).reshape(h, w * c * 2)
@@ -208,7 +209,13 @@ def _png16(arr: np.ndarray) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     header = struct.pack(">IIBBBBB", w, h, 16, color_type, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)) + chunk(b"IEND", b"")
+    meta = b""
+    if icc:
+        meta += chunk(b"iCCP", b"ICC profile\x00\x00" + zlib.compress(icc))
+    if exif:
+        meta += chunk(b"eXIf", exif[6:] if exif.startswith(b"Exif\x00\x00") else exif)
+    idat = chunk(b"IDAT", zlib.compress(rows.tobytes(), 6))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + meta + idat + chunk(b"IEND", b"")
 
 
 def _encode(rgb: np.ndarray, alpha: np.ndarray | None, fmt: str, quality: int, icc: bytes | None, exif: bytes | None) -> bytes:
@@ -225,7 +232,7 @@ def _encode(rgb: np.ndarray, alpha: np.ndarray | None, fmt: str, quality: int, i
     else:
         pixels = rgb
     if sixteen and fmt == "png":
-        return _png16(pixels)
+        return _png16(pixels, icc, exif)
     if sixteen and fmt == "tiff":
         import tifffile
 
@@ -285,9 +292,12 @@ def save_image(
     if source is not None and not overwrite_source and path.exists() and path.resolve() == source.path.resolve():
         raise ImageSaveError(f"{path.name}: refusing to overwrite the original photo")
     icc = output_icc(source) if source else None
-    if icc and source and source.icc == icc and rgb.dtype == np.uint8:
-        # The result is sRGB; bring it into the source's RGB space so that the embedded profile is true.
+    if icc and source and source.icc == icc:
+        # The result is sRGB; bring it into the source's RGB space so that the embedded profile is
+        # true. Pillow converts 8-bit data only: 16-bit results are labelled sRGB instead.
         try:
+            if rgb.dtype != np.uint8:
+                raise ValueError("16-bit")
             src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             rgb = np.asarray(ImageCms.profileToProfile(Image.fromarray(rgb), _srgb_profile(), src, outputMode="RGB"))
         except (ImageCms.PyCMSError, OSError, ValueError):

@@ -122,6 +122,21 @@ def test_16_bit_round_trips_png_and_tiff(tmp_path):
     np.testing.assert_array_equal(tifffile.imread(tmp_path / "out.tif"), rgb)
 
 
+def test_16_bit_png_keeps_icc_and_exif(tmp_path):
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    exif = Image.Exif()
+    exif[0x010F] = "Camera maker"
+    src = tmp_path / "in.tif"
+    Image.fromarray(gradient().astype(np.uint16) * 257).save(src, tiffinfo={34675: srgb})
+    image = load_image(src)
+    image.icc, image.exif = srgb, exif.tobytes()
+    rgb = (np.random.default_rng(1).random((48, 64, 3)) * 65535).astype(np.uint16)
+    save_image(rgb, tmp_path / "out.png", image)
+    back = Image.open(tmp_path / "out.png")
+    assert back.info.get("icc_profile") == srgb and back.getexif().get(0x010F) == "Camera maker"
+    np.testing.assert_array_equal(decode_png16((tmp_path / "out.png").read_bytes()), rgb)
+
+
 def test_alpha_is_carried_through(files, tmp_path):
     src = load_image(files["rgba.png"])
     rgb = np.zeros((48, 64, 3), np.uint8)
