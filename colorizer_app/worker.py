@@ -37,7 +37,6 @@ class Worker(QObject):
         super().__init__()
         self.latest_open = 0
         self.cancel_batch = threading.Event()
-        self.network_calls = 0
 
     def open(self, job: int, colorizer: Colorizer, path: str, temperature: float) -> None:
         self.latest_open = max(self.latest_open, job)
@@ -48,7 +47,6 @@ class Worker(QObject):
             if job != self.latest_open:
                 return  # a newer photo was asked for meanwhile
             pred = colorizer.predict(image.L)
-            self.network_calls += 1
             session = Session(colorizer, image, pred, temperature)
             lab_lut()  # built here, not on the GUI thread at the first slider move
         except Exception as e:  # reported to the user as a dialog, never a crash

@@ -22,8 +22,8 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
-from .annealed import PAPER_T
-from .bins import AB_BINS, ab_bins_torch
+from .annealed import PAPER_T, annealed_mean, annealed_mean_of_log_probs
+from .bins import AB_BINS
 from .color import lab_to_rgb_torch
 
 NET_SHORT_SIDE = 256  # the scale at which training crops (176 px of ~200-300 px photos) saw objects
@@ -124,14 +124,7 @@ class Colorizer:
     # ------------------------------------------------------------------ decoding
     def ab_grid(self, pred: Prediction, T: float) -> torch.Tensor:
         """Annealed-mean ab (2, h, w) on the prediction grid, with chosen modes applied."""
-        lp = pred.log_probs
-        if T <= 0:
-            idx = lp.argmax(0)
-            ab = ab_bins_torch()[idx].permute(2, 0, 1)
-        else:
-            q, h, w = lp.shape
-            f = torch.softmax(lp.view(q, -1) / T, dim=0)
-            ab = (ab_bins_torch().T @ f).view(2, h, w)  # a plain matmul: einsum is several times slower here
+        ab = annealed_mean_of_log_probs(pred.log_probs[None], T)[0]
         for edit in pred.edits:
             m = torch.from_numpy(edit.mask)
             ab[:, m] = torch.as_tensor(AB_BINS[edit.bin]).view(2, 1)
@@ -187,14 +180,7 @@ class Colorizer:
 
     def inspect(self, pred: Prediction, x: float, y: float, T: float, L: float = 50.0, top: int = 5) -> PixelReport:
         probs = self.probabilities_at(pred, x, y)
-        if T <= 0:
-            f = np.zeros_like(probs)
-            f[probs.argmax()] = 1
-        else:
-            logp = np.log(np.maximum(probs, 1e-30)) / T
-            f = np.exp(logp - logp.max())
-            f /= f.sum()
-        ab = f @ AB_BINS.astype(np.float64)
+        ab = annealed_mean(torch.from_numpy(probs).view(1, -1, 1, 1), T)[0, :, 0, 0].tolist()
         order = np.argsort(-probs)[:top]
         entropy = float(-(probs * np.log(np.maximum(probs, 1e-30))).sum())
         return PixelReport(probs, (float(ab[0]), float(ab[1])), float(L), [(int(q), float(probs[q])) for q in order], entropy)

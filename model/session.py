@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from .imageio import LoadedImage, load_image, save_image
+from .imageio import LoadedImage, save_image
 from .pipeline import Colorizer, ModeEdit, PixelReport, Prediction, lightness_index
 
 PREVIEW_MAX_PIXELS = 2_000_000  # the on-screen preview: about a 1920x1080 screen's worth
@@ -52,11 +52,6 @@ class Session:
         self.view = View(L_small, lightness_index(L_small), gray_from_lightness(L_small))
         self.last_decode_seconds = 0.0
         self._uncertainty: np.ndarray | None = None
-
-    @classmethod
-    def open(cls, colorizer: Colorizer, path, temperature: float | None = None) -> Session:
-        image = load_image(path)
-        return cls(colorizer, image, colorizer.predict(image.L), temperature)
 
     # ------------------------------------------------------------------ rendering
     def preview(self, temperature: float | None = None) -> np.ndarray:
