@@ -65,6 +65,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--warmup", type=int, default=200, help="iterations of linear lr warm-up")
     p.add_argument("--freeze-encoder", type=int, default=500, help="iterations with a frozen pretrained encoder")
     p.add_argument("--encoder-lr", type=float, default=0.3, help="encoder lr as a fraction of --lr")
+    p.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW weight decay")
     p.add_argument("--min-lr", type=float, default=0.02, help="final lr of the cosine, as a fraction")
     p.add_argument("--ema", type=float, default=0.999, help="decay of the weight average (0: off)")
     p.add_argument("--channels", type=int, default=96, help="decoder width of the lite net")
@@ -263,7 +264,7 @@ def main(argv=None) -> int:
     encoder = [p for n, p in net.named_parameters() if n.startswith("encoder.") and p.requires_grad]
     rest = [p for n, p in net.named_parameters() if not n.startswith("encoder.") and p.requires_grad]
     groups = [{"params": rest, "name": "decoder"}] + ([{"params": encoder, "name": "encoder"}] if encoder else [])
-    opt = torch.optim.AdamW(groups, lr=args.lr, weight_decay=1e-4)
+    opt = torch.optim.AdamW(groups, lr=args.lr, weight_decay=args.weight_decay)
 
     step, best, wall0 = 0, -1.0, 0.0
     ckpt_path = out / "checkpoint.pt"
@@ -357,6 +358,9 @@ def main(argv=None) -> int:
             for g in opt.param_groups:
                 scale = args.encoder_lr * (0.0 if frozen else 1.0) if g["name"] == "encoder" else 1.0
                 g["lr"] = args.lr * lr_factor(step, args) * scale
+            if not ddp:  # a frozen encoder needs no backward pass (DDP wants a fixed set of gradients)
+                for p in encoder:
+                    p.requires_grad_(not frozen)
             L, ab = rgb_batch_to_lab(rgb.to(device))
             if args.tone_jitter:
                 L = jitter_tone(L, args.tone_jitter, step, args.seed)

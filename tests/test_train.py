@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from model import train
+from model.nets import build_net
 from model.weights import load_net
 
 from .synthetic import write_scenes
@@ -156,3 +157,18 @@ def test_fine_tune_without_rebalancing_from_exported_weights(scenes, tmp_path):
     assert train.main(args) == 0
     net, card = load_net(out / "last.pt")
     assert card["lambda"] == 1 and card["training"]["steps"] == 2
+
+
+def test_frozen_encoder_stays_put_then_trains(scenes, tmp_path):
+    fast = [a for a in FAST if a not in ("--freeze-encoder", "0")]
+    common = ["--data", str(scenes / "train"), "--iters", "8", "--ckpt-every", "100", "--val-every", "100", *fast]
+    out = tmp_path / "run"
+    train.main([*common, "--out", str(out), "--freeze-encoder", "4", "--weight-decay", "0.5", "--stop-at", "4"])
+    start = {k: v for k, v in build_net("lite", channels=32, pretrained=True).named_parameters()}
+    frozen = torch.load(out / "checkpoint.pt", weights_only=True)["model"]
+    train.main([*common, "--out", str(out), "--freeze-encoder", "4", "--weight-decay", "0.5", "--resume"])
+    trained = torch.load(out / "checkpoint.pt", weights_only=True)["model"]
+    encoder = [k for k in start if k.startswith("encoder.")]
+    assert all(torch.equal(frozen[k], start[k].detach()) for k in encoder)
+    assert not all(torch.equal(trained[k], start[k].detach()) for k in encoder)
+    assert not torch.equal(frozen["head.1.weight"], start["head.1.weight"].detach())
