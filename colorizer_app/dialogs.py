@@ -130,7 +130,8 @@ def card_html(card: dict) -> str:
         )
     metrics = card.get("metrics")
     if isinstance(metrics, dict):
-        head = "".join(f"<th>{h}</th>" for h in ("", "set", "AuC raw", "AuC rebalanced", "colourfulness ratio"))
+        columns = ("", "set", "AuC raw", "AuC rebalanced", "colourfulness ratio", "rebalanced − Gray, 90% interval")
+        head = "".join(f"<th>{h}</th>" for h in columns)
         rows.append(f"<h3>Evaluation</h3><table cellpadding='3'><tr>{head}</tr>")
         for name, sets in metrics.items():
             for set_name, m in sets.items():
@@ -138,8 +139,16 @@ def card_html(card: dict) -> str:
                 text = "".join(
                     f"<td>{v:.{d}f}</td>" if isinstance(v, (int, float)) else "<td></td>" for v, d in zip(cells, (1, 1, 2))
                 )
+                ci = m.get("vs_gray_90ci", {}).get("rebalanced_90ci")
+                text += f"<td>{ci[0]:+.1f} .. {ci[1]:+.1f}</td>" if ci else "<td></td>"
                 rows.append(f"<tr><td>{e(name)}</td><td>{e(set_name)}</td>{text}</tr>")
         rows.append("</table>")
+        share = card.get("largest_image_share_of_rebalanced_weight")
+        if isinstance(share, dict):
+            rows.append(
+                "<p>Intervals: bootstrap over photos. The rebalanced AuC weighs rare colours heavily; the single heaviest "
+                "photo holds " + ", ".join(f"{v:.0%} of the weight in {e(k)}" for k, v in share.items()) + ".</p>"
+            )
     sweep = card.get("temperature_sweep_val")
     if isinstance(sweep, dict):
         rows.append(f"<h3>Temperature sweep (validation set)</h3><p>{e(str(card.get('temperature_rule', '')))}</p>")

@@ -23,7 +23,7 @@ from .annealed import BRIEF_T, PAPER_T
 from .color import rgb_to_lab_torch
 from .data import list_images, load_eval_set
 from .imageio import load_image
-from .metrics import AucAccumulator, colourfulness
+from .metrics import AucAccumulator, bootstrap_margin, colourfulness
 from .pipeline import Colorizer
 from .session import gray_from_lightness
 
@@ -63,6 +63,10 @@ def evaluate_set(colorizer: Colorizer, images: list[torch.Tensor], prior: np.nda
         out[key] = {k: round(v, 2) for k, v in acc.result().items()}
         if key in colourful:
             out[key]["colourfulness_ratio"] = round(float(np.median(colourful[key])) / truth_median, 3)
+            if baselines:  # how far the margin over Gray could move with another sample of photos
+                out[key]["vs_gray_90ci"] = bootstrap_margin(acc, accs["gray"], seed=seed)
+    if baselines:
+        out["largest_image_share_of_rebalanced_weight"] = round(accs["gray"].largest_image_share(), 3)
     out["truth_colourfulness_median"] = round(truth_median, 2)
     out["images"] = len(images)
     return out

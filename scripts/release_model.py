@@ -83,6 +83,10 @@ def main() -> None:
         bins="the 313 ab bins of Zhang et al. (grid 10), sorted by a then b (model/bins.py)",
         default_T=chosen,
         temperature_rule=rule,
+        largest_image_share_of_rebalanced_weight={
+            "val": sweep["largest_image_share_of_rebalanced_weight"],
+            "kodak24": kodak_res["largest_image_share_of_rebalanced_weight"],
+        },
         temperature_sweep_val={k: v for k, v in sweep.items() if k.startswith("T=")},
         metrics=metrics,
         evaluation="each photo squeezed to 256x256 as in the paper; AuC of the ab-error CMF over thresholds 0..150 (%), "

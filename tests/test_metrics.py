@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from model.bins import Q
-from model.metrics import AucAccumulator, ab_error, auc, cmf, colourfulness
+from model.metrics import AucAccumulator, ab_error, auc, bootstrap_margin, cmf, colourfulness
 
 
 def test_perfect_prediction_is_100():
@@ -62,3 +62,35 @@ def test_colourfulness():
     red = np.zeros((8, 8, 3))
     red[..., 0] = 255
     assert colourfulness(red) == pytest.approx(0.3 * np.hypot(255, 127.5))
+
+
+def test_accumulated_images_match_the_exact_auc_of_all_pixels():
+    gen = torch.Generator().manual_seed(0)
+    prior = np.random.default_rng(0).uniform(0.1, 10, Q)
+    acc = AucAccumulator(prior)
+    errors, weights = [], []
+    for _ in range(3):
+        true = torch.randn(1, 2, 6, 7, generator=gen) * 40
+        pred = true + torch.randn(1, 2, 6, 7, generator=gen) * 60
+        acc.add(pred, true)
+        errors.append(ab_error(pred, true).flatten().numpy())
+        weights.append(acc.truth_weights(true))
+    r = acc.result()
+    assert r["auc_raw"] == pytest.approx(auc(np.concatenate(errors)))
+    assert r["auc_rebalanced"] == pytest.approx(auc(np.concatenate(errors), np.concatenate(weights)))
+
+
+def test_bootstrap_margin_and_the_weight_of_one_image():
+    gen = torch.Generator().manual_seed(1)
+    ours, base = AucAccumulator(np.ones(Q)), AucAccumulator(np.ones(Q))
+    for i in range(20):
+        true = torch.randn(1, 2, 4, 4 if i else 40, generator=gen) * 30  # image 0 is ten times larger
+        ours.add(true + 5, true)
+        base.add(true + 20, true)
+    ci = bootstrap_margin(ours, base, n=200)
+    assert 0 < ci["raw_90ci"][0] <= ci["raw_90ci"][1]  # better on every image: the interval excludes 0
+    same = bootstrap_margin(base, base, n=50)
+    assert same["raw_90ci"] == [0.0, 0.0] and same["rebalanced_90ci"] == [0.0, 0.0]
+    assert ours.largest_image_share() == pytest.approx(160 / (160 + 19 * 16), rel=0.01)  # near-equal weights
+    with pytest.raises(ValueError):
+        bootstrap_margin(ours, AucAccumulator(np.ones(Q)))
