@@ -45,6 +45,7 @@ def main() -> None:
     p.add_argument("--kodak", required=True)
     p.add_argument("--wall-hours", type=float, help="training wall time, all phases")
     p.add_argument("--notes", default="")
+    p.add_argument("--keep-text", action="store_true", help="keep the training facts and notes of the bundled card NAME.json")
     p.add_argument("--prior-from", help="weights whose card holds the training prior (for the rebalanced AuC)")
     args = p.parse_args()
 
@@ -97,7 +98,11 @@ def main() -> None:
         notes=args.notes,
     )
     dst = models_dir()
-    shutil.copyfile(args.weights, dst / f"{args.name}.pt")
+    if args.keep_text:  # re-evaluating a bundled model: its training story was written when it was released
+        previous = json.loads((dst / f"{args.name}.json").read_text())
+        card.update(training=previous["training"], notes=previous["notes"])
+    if Path(args.weights).resolve() != (dst / f"{args.name}.pt").resolve():
+        shutil.copyfile(args.weights, dst / f"{args.name}.pt")
     (dst / f"{args.name}.json").write_text(json.dumps(card, indent=1) + "\n")
     print(json.dumps({"chosen_T": chosen, "metrics": metrics}, indent=1))
 
