@@ -86,9 +86,10 @@ def _thumb(im: Image.Image, height: int) -> Image.Image:
     return im.resize((max(1, round(im.width * height / im.height)), height), Image.LANCZOS)
 
 
-def contact_sheet(colorizer: Colorizer, files: list[Path], T: float, out: Path, with_truth: bool, columns: int = 2,
+def contact_sheet(colorizer: Colorizer, files: list[Path], T: float, out: Path, with_truth: bool, width: int = 2000,
                   height: int = 150) -> Path:  # fmt: skip
-    """input | result (| truth) for each photo, in a grid; the result is the app's own output."""
+    """input | result (| truth) for each photo, packed into rows of at most ``width`` pixels so
+    that portrait and landscape photos leave no gaps; the result is the app's own output."""
     tiles = []
     for f in files:
         image = load_image(f)
@@ -102,16 +103,24 @@ def contact_sheet(colorizer: Colorizer, files: list[Path], T: float, out: Path, 
             tile.paste(t, (x, 0))
             x += t.width + 4
         tiles.append(tile)
-    col_w = max(t.width for t in tiles)
-    rows = (len(tiles) + columns - 1) // columns
-    header = 26
-    sheet = Image.new("RGB", (columns * col_w + (columns + 1) * 10, header + rows * (height + 10) + 10), "white")
+    margin, gap, header = 10, 16, 26
+    rows: list[list[Image.Image]] = [[]]
+    for tile in tiles:
+        used = sum(t.width + gap for t in rows[-1])
+        if rows[-1] and margin + used + tile.width + margin > width:
+            rows.append([])
+        rows[-1].append(tile)
+    sheet_w = max(margin * 2 + sum(t.width for t in r) + gap * (len(r) - 1) for r in rows)
+    sheet = Image.new("RGB", (sheet_w, header + len(rows) * (height + margin) + margin), "white")
     draw = ImageDraw.Draw(sheet)
     labels = "input | result | truth" if with_truth else "input | result"
-    draw.text((10, 8), f"{labels}   (T = {T:.3g}, {colorizer.card.get('title', colorizer.card.get('name', ''))})", fill="black")
-    for i, tile in enumerate(tiles):
-        r, c = divmod(i, columns)
-        sheet.paste(tile, (10 + c * (col_w + 10), header + r * (height + 10)))
+    title = colorizer.card.get("title", colorizer.card.get("name", ""))
+    draw.text((margin, 8), f"{labels}   (T = {T:.3g}, {title})", fill="black")
+    for r, row in enumerate(rows):
+        x = margin
+        for tile in row:
+            sheet.paste(tile, (x, header + r * (height + margin)))
+            x += tile.width + gap
     out.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(out, optimize=True)
     return out
@@ -137,9 +146,7 @@ def main(argv=None) -> int:
     temps = tuple(args.temperature) if args.temperature else SWEEP if args.sweep else (colorizer.default_T, BRIEF_T, PAPER_T)
     if args.sheet:
         files = list_images(args.data[0])[: args.limit or None]
-        contact_sheet(
-            colorizer, files, temps[0], Path(args.sheet), with_truth=not args.no_truth, columns=2 if not args.no_truth else 3
-        )
+        contact_sheet(colorizer, files, temps[0], Path(args.sheet), with_truth=not args.no_truth)
         print(f"wrote {args.sheet}")
         return 0
     results = {}
