@@ -85,10 +85,11 @@ def scan_training_set(files: list[Path], cache: Path | None = None) -> tuple[lis
 
 
 class RandomCrops(Dataset):
-    """Random rescaled square crops with flips, keyed by (index, seed) so any step is reproducible."""
+    """Random rescaled square crops (or, with probability ``squeeze``, whole photos squeezed square)
+    with flips, keyed by (index, seed) so any step is reproducible."""
 
-    def __init__(self, files: list[Path], size: int, max_zoom: float = 1.5):
-        self.files, self.size, self.max_zoom = files, size, max_zoom
+    def __init__(self, files: list[Path], size: int, max_zoom: float = 1.5, squeeze: float = 0.0):
+        self.files, self.size, self.max_zoom, self.squeeze = files, size, max_zoom, squeeze
 
     def __len__(self) -> int:
         return len(self.files)
@@ -105,6 +106,10 @@ class RandomCrops(Dataset):
                 index = rng.randrange(len(self.files))
         else:
             raise OSError("five unreadable images in a row")
+        if self.squeeze and rng.random() < self.squeeze:  # the whole photo squeezed square, as the paper's evaluation sees it
+            im = im.resize((self.size, self.size), Image.BILINEAR)
+            flip = rng.random() < 0.5
+            return torch.from_numpy(np.asarray(im.transpose(Image.FLIP_LEFT_RIGHT) if flip else im).copy()).permute(2, 0, 1)
         short = min(im.size)
         target = rng.uniform(self.size, max(self.size, min(short, self.size * self.max_zoom)))
         scale = target / short

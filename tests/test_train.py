@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 
@@ -172,3 +173,20 @@ def test_frozen_encoder_stays_put_then_trains(scenes, tmp_path):
     assert all(torch.equal(frozen[k], start[k].detach()) for k in encoder)
     assert not all(torch.equal(trained[k], start[k].detach()) for k in encoder)
     assert not torch.equal(frozen["head.1.weight"], start["head.1.weight"].detach())
+
+
+def test_squeezed_samples_show_the_whole_photo(tmp_path):
+    from PIL import Image
+
+    from model.data import RandomCrops
+
+    photo = np.zeros((100, 400, 3), np.uint8)
+    photo[:, :100, 0] = 255  # left quarter red, the rest blue
+    photo[:, 100:, 2] = 255
+    Image.fromarray(photo).save(tmp_path / "wide.png")
+    for seed in range(4):
+        whole = RandomCrops([tmp_path / "wide.png"], 64, squeeze=1.0)[0, seed]
+        assert whole.shape == (3, 64, 64)
+        assert (whole[0] > 128).float().mean() == pytest.approx(0.25, abs=0.03)
+        ends = {int(whole[0, :, 0].float().mean() > 128), int(whole[0, :, -1].float().mean() > 128)}
+        assert ends == {0, 1}  # one end red, the other blue (flips allowed)
