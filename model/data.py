@@ -108,18 +108,20 @@ class RandomCrops(Dataset):
             raise OSError("five unreadable images in a row")
         if self.squeeze and rng.random() < self.squeeze:  # the whole photo squeezed square, as the paper's evaluation sees it
             im = im.resize((self.size, self.size), Image.BILINEAR)
-            flip = rng.random() < 0.5
-            return torch.from_numpy(np.asarray(im.transpose(Image.FLIP_LEFT_RIGHT) if flip else im).copy()).permute(2, 0, 1)
+        else:
+            im = self._crop(im, rng)
+        if rng.random() < 0.5:
+            im = im.transpose(Image.FLIP_LEFT_RIGHT)
+        return torch.from_numpy(np.asarray(im).copy()).permute(2, 0, 1)
+
+    def _crop(self, im: Image.Image, rng: random.Random) -> Image.Image:
         short = min(im.size)
         target = rng.uniform(self.size, max(self.size, min(short, self.size * self.max_zoom)))
         scale = target / short
         w, h = max(self.size, round(im.width * scale)), max(self.size, round(im.height * scale))
         im = im.resize((w, h), Image.BILINEAR)
         x, y = rng.randint(0, w - self.size), rng.randint(0, h - self.size)
-        im = im.crop((x, y, x + self.size, y + self.size))
-        if rng.random() < 0.5:
-            im = im.transpose(Image.FLIP_LEFT_RIGHT)
-        return torch.from_numpy(np.asarray(im).copy()).permute(2, 0, 1)
+        return im.crop((x, y, x + self.size, y + self.size))
 
 
 class SeededSampler(Sampler):

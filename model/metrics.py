@@ -40,8 +40,8 @@ class AucAccumulator:
 
     The rebalanced variant weights each pixel by the inverse prior of its *ground-truth* bin.
     Errors are counted per integer threshold (slot k holds errors in (k-1, k]), which is exact for
-    the CMF at thresholds 0..150 and keeps memory constant. Each ``add`` is one image; its counts
-    are kept so that a bootstrap over images can say how much the AuC depends on the sample.
+    the CMF at thresholds 0..150 and small. Each ``add`` keeps its own counts (one image in
+    colorizer-eval), so that a bootstrap over images can say how much the AuC depends on the sample.
     """
 
     def __init__(self, prior: np.ndarray):
