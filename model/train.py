@@ -69,6 +69,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--min-lr", type=float, default=0.02, help="final lr of the cosine, as a fraction")
     p.add_argument("--ema", type=float, default=0.999, help="decay of the weight average (0: off)")
     p.add_argument("--channels", type=int, default=96, help="decoder width of the lite net")
+    p.add_argument("--encoder", choices=["lite0", "lite2"], default="lite0", help="ImageNet encoder of the lite net")
     p.add_argument("--val-every", type=int, default=500)
     p.add_argument("--val-limit", type=int, default=0, help="validate on the first N photos only (0: all)")
     p.add_argument("--ckpt-every", type=int, default=200)
@@ -250,7 +251,7 @@ def main(argv=None) -> int:
     # The network.
     deep = args.arch == "eccv16"
     if args.arch == "lite":
-        net = build_net("lite", channels=args.channels, pretrained=not args.init)
+        net = build_net("lite", channels=args.channels, encoder=args.encoder, pretrained=not args.init)
     else:
         net = build_net("eccv16", deep_supervision=True)
     if args.init:

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from model.annealed import BRIEF_T, PAPER_T  # noqa: E402
 from model.data import list_images, load_eval_set  # noqa: E402
 from model.evaluate import SWEEP, choose_temperature, evaluate_set  # noqa: E402
+from model.nets import describe_architecture  # noqa: E402
 from model.pipeline import Colorizer  # noqa: E402
 from model.registry import models_dir  # noqa: E402
 
@@ -78,9 +79,7 @@ def main() -> None:
     card.update(
         title=args.title,
         default=args.default,
-        architecture="LiteColorNet: EfficientNet-Lite0 encoder (ImageNet weights) + FPN decoder, 313-bin logits at 1/4 resolution"
-        if card.get("arch") == "lite"
-        else "ECCV16Net",
+        architecture=describe_architecture(colorizer.net),
         bins="the 313 ab bins of Zhang et al. (grid 10), sorted by a then b (model/bins.py)",
         default_T=chosen,
         temperature_rule=rule,

@@ -5,8 +5,8 @@ import torch
 from PIL import Image
 
 from model.bins import AB_BINS
-from model.nets import ECCV16Net, LiteColorNet
-from model.nets.efficientnet_lite import EfficientNetLite0, SameConv2d, load_imagenet_state_dict, rgb_to_input
+from model.nets import ECCV16Net, LiteColorNet, build_net, describe_architecture
+from model.nets.efficientnet_lite import EfficientNetLite, SameConv2d, load_imagenet_state_dict, rgb_to_input
 from model.weights import WeightsError, export_weights, load_into, load_net
 
 
@@ -108,10 +108,10 @@ def test_same_padding_puts_the_extra_pixel_bottom_right():
     assert SameConv2d(1, 1, 5, 2)(torch.zeros(1, 1, 8, 8)).shape == (1, 1, 4, 4)
 
 
-@pytest.fixture(scope="module")
-def classifier():
-    net = EfficientNetLite0()
-    net.load_state_dict(load_imagenet_state_dict(), strict=True)
+@pytest.fixture(scope="module", params=["lite0", "lite2"])
+def classifier(request):
+    net = EfficientNetLite(request.param)
+    net.load_state_dict(load_imagenet_state_dict(request.param), strict=True)
     return net.eval()
 
 
@@ -129,15 +129,23 @@ def test_encoder_weights_classify_real_photos(classifier):
     assert set(top5(classifier, grey)) & {281, 282, 283, 284, 285}
 
 
-def test_lite_net_output_and_export_round_trip(tmp_path):
+@pytest.mark.parametrize("encoder", ["lite0", "lite2"])
+def test_lite_net_output_and_export_round_trip(tmp_path, encoder):
     torch.manual_seed(0)
-    net = LiteColorNet(channels=32, pretrained=True).eval()
+    net = LiteColorNet(channels=32, pretrained=True, encoder=encoder).eval()
     with torch.no_grad():
         x = torch.rand(1, 1, 96, 128) * 100
         out = net(x)
     assert out.shape == (1, 313, 24, 32)
     export_weights(net, tmp_path / "w.pt", card={"default_T": 0.3}, half=False)
     loaded, card = load_net(tmp_path / "w.pt")
-    assert card["default_T"] == 0.3 and loaded.config == {"channels": 32}
+    assert card["default_T"] == 0.3 and loaded.config == {"channels": 32, "encoder": encoder}
     with torch.no_grad():
         torch.testing.assert_close(loaded(x), out)
+
+
+def test_architecture_line_names_the_encoder():
+    assert "EfficientNet-Lite2" in describe_architecture(LiteColorNet(channels=32, encoder="lite2"))
+    assert "EfficientNet-Lite0" in describe_architecture(build_net("lite", channels=32))
+    with pytest.raises(ValueError, match="lite7"):
+        LiteColorNet(encoder="lite7")

@@ -20,4 +20,15 @@ def arch_name(net: nn.Module) -> str:
     return next(name for name, cls in ARCHS.items() if isinstance(net, cls))
 
 
-__all__ = ["ARCHS", "ECCV16Net", "LiteColorNet", "arch_name", "build_net"]
+def describe_architecture(net: nn.Module) -> str:
+    """One line for a model card."""
+    if isinstance(net, LiteColorNet):
+        encoder = net.config.get("encoder", "lite0").replace("lite", "EfficientNet-Lite")
+        return (
+            f"LiteColorNet: {encoder} encoder (ImageNet weights) + FPN decoder ({net.config['channels']} channels), "
+            "313-bin logits at 1/4 resolution"
+        )
+    return "ECCV16Net: the paper's 8-block VGG-style network, 313-bin logits at 1/4 resolution"
+
+
+__all__ = ["ARCHS", "ECCV16Net", "LiteColorNet", "arch_name", "build_net", "describe_architecture"]

@@ -1,4 +1,4 @@
-"""LiteColorNet: an ImageNet-pretrained EfficientNet-Lite0 encoder with an FPN decoder that
+"""LiteColorNet: an ImageNet-pretrained EfficientNet-Lite encoder (Lite0 or Lite2) with an FPN decoder that
 predicts 313-bin logits at 1/4 of the input resolution. The network we bundle."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from torch import nn
 
 from ..bins import Q
 from ..color import lightness_to_gray_torch
-from .efficientnet_lite import FEATURE_CHANNELS, EfficientNetLite0Trunk, load_imagenet_state_dict, rgb_to_input
+from .efficientnet_lite import EfficientNetLiteTrunk, load_imagenet_state_dict, rgb_to_input
 
 
 def _conv_bn_relu(c_in: int, c_out: int) -> nn.Sequential:
@@ -20,15 +20,16 @@ class LiteColorNet(nn.Module):
     STRIDE = 32  # inputs should be a multiple of this
     OUTPUT_STRIDE = 4
 
-    def __init__(self, channels: int = 64, pretrained: bool = False):
+    def __init__(self, channels: int = 64, pretrained: bool = False, encoder: str = "lite0"):
         super().__init__()
-        self.config = {"channels": channels}
-        self.encoder = EfficientNetLite0Trunk()
+        self.config = {"channels": channels, "encoder": encoder}
+        self.encoder = EfficientNetLiteTrunk(encoder)
         if pretrained:
-            state = {k: v for k, v in load_imagenet_state_dict().items() if not k.startswith(("_conv_head", "_bn1.", "_fc"))}
+            classifier = ("_conv_head", "_bn1.", "_fc")
+            state = {k: v for k, v in load_imagenet_state_dict(encoder).items() if not k.startswith(classifier)}
             self.encoder.load_state_dict(state, strict=True)
-        self.lateral = nn.ModuleList(nn.Conv2d(c, channels, 1) for c in FEATURE_CHANNELS)
-        self.smooth = nn.ModuleList(_conv_bn_relu(channels, channels) for _ in FEATURE_CHANNELS[1:])
+        self.lateral = nn.ModuleList(nn.Conv2d(c, channels, 1) for c in self.encoder.feature_channels)
+        self.smooth = nn.ModuleList(_conv_bn_relu(channels, channels) for _ in self.encoder.feature_channels[1:])
         self.head = nn.Sequential(_conv_bn_relu(channels, channels), nn.Conv2d(channels, Q, 1))
 
     def encoder_parameters(self):
