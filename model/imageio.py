@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import io
 import os
-import struct
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from PIL import Image, ImageCms, ImageOps
 
 from .atomic import atomic_write_bytes
 from .color import rgb_to_lab
+from .png16 import decode_png16, encode_png16
 
 SAVE_FORMATS = {"png": ".png", "jpg": ".jpg", "tiff": ".tif", "webp": ".webp"}
 SUFFIX_FORMAT = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg", ".tif": "tiff", ".tiff": "tiff", ".webp": "webp"}
@@ -115,6 +114,18 @@ def _read_tiff16(path: Path) -> np.ndarray | None:
     return arr
 
 
+def _read_png16(path: Path, notes: list[str]) -> np.ndarray | None:
+    """Colour (or grey + alpha) 16-bit PNG pixels, which Pillow truncates to 8 bits."""
+    with open(path, "rb") as f:
+        head = f.read(26)
+    if len(head) < 26 or head[24] != 16 or head[25] not in (2, 4, 6):  # IHDR bit depth, colour type
+        return None
+    arr = decode_png16(path.read_bytes())
+    if arr is None:
+        notes.append("an interlaced 16-bit PNG: read at 8 bits")
+    return arr
+
+
 def load_image(path: str | os.PathLike) -> LoadedImage:
     """Open any photo upright; raises ImageLoadError naming the file on any failure."""
     path = Path(path)
@@ -129,6 +140,8 @@ def load_image(path: str | os.PathLike) -> LoadedImage:
             icc = im.info.get("icc_profile")
             orientation = im.getexif().get(EXIF_ORIENTATION, 1)
             arr16 = _read_tiff16(path) if im.format == "TIFF" and im.mode in ("I;16", "I;16B", "RGB", "RGBA") else None
+            if im.format == "PNG":
+                arr16 = _read_png16(path, notes)
             im.load()
             upright = ImageOps.exif_transpose(im)
             exif = upright.getexif()
@@ -194,30 +207,6 @@ def format_for(path: str | os.PathLike) -> str:
     return SUFFIX_FORMAT[suffix]
 
 
-def _png16(arr: np.ndarray, icc: bytes | None = None, exif: bytes | None = None) -> bytes:
-    """A 16-bit PNG (Pillow writes 16 bits only for grey): Sub-filtered rows, zlib, with the
-    ICC profile (iCCP) and EXIF (eXIf) chunks."""
-    h, w, c = arr.shape
-    color_type = {1: 0, 2: 4, 3: 2, 4: 6}[c]
-    raw = arr.astype(">u2").reshape(h, w * c).view(np.uint8).reshape(h, w * c * 2)
-    bpp = 2 * c
-    sub = raw.copy()
-    sub[:, bpp:] = raw[:, bpp:] - raw[:, :-bpp]  # uint8 arithmetic wraps mod 256 as PNG wants
-    rows = np.concatenate([np.ones((h, 1), np.uint8), sub], axis=1)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", w, h, 16, color_type, 0, 0, 0)
-    meta = b""
-    if icc:
-        meta += chunk(b"iCCP", b"ICC profile\x00\x00" + zlib.compress(icc))
-    if exif:
-        meta += chunk(b"eXIf", exif[6:] if exif.startswith(b"Exif\x00\x00") else exif)
-    idat = chunk(b"IDAT", zlib.compress(rows.tobytes(), 6))
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + meta + idat + chunk(b"IEND", b"")
-
-
 def _encode(rgb: np.ndarray, alpha: np.ndarray | None, fmt: str, quality: int, icc: bytes | None, exif: bytes | None) -> bytes:
     """Encode an (H, W, 3) uint8/uint16 result; returns the file's bytes."""
     sixteen = rgb.dtype == np.uint16
@@ -232,7 +221,7 @@ def _encode(rgb: np.ndarray, alpha: np.ndarray | None, fmt: str, quality: int, i
     else:
         pixels = rgb
     if sixteen and fmt == "png":
-        return _png16(pixels, icc, exif)
+        return encode_png16(pixels, icc, exif)
     if sixteen and fmt == "tiff":
         import tifffile
 
