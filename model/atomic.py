@@ -11,11 +11,31 @@ from pathlib import Path
 import torch
 
 
+def _read_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+UMASK = _read_umask()  # read once: setting it to read it races with other threads creating files
+
+
+def _mode_for(path: Path) -> int:
+    """What a plain open() would have given: the umask's default, or the mode of the file replaced."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~UMASK
+
+
 def atomic_write_bytes(data: bytes, path: str | os.PathLike) -> None:
     path = Path(path)
+    mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
+            if hasattr(os, "fchmod"):  # mkstemp makes 0600 files: others could not read the results
+                os.fchmod(f.fileno(), mode)
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
