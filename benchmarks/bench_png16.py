@@ -2,6 +2,7 @@
 
 import io
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -9,7 +10,16 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.common import child_peak  # noqa: E402
 from model.png16 import decode_png16, encode_png16  # noqa: E402
+
+PEAK = """
+import time, numpy as np
+from model.png16 import decode_png16
+data = open({path!r}, "rb").read()
+t0 = time.perf_counter(); arr = decode_png16(data)
+RESULT = {{"s": time.perf_counter() - t0, "file_mb": len(data) / 1e6, "pixels_mb": arr.nbytes / 1e6}}
+"""
 
 
 def main() -> None:
@@ -26,6 +36,11 @@ def main() -> None:
         pillow = time.perf_counter() - t0
         assert np.array_equal(back, arr)
         print(f"48-bit PNG {name} ({len(data) / 1e6:.0f} MB): lossless read {ours:.2f} s, Pillow's 8-bit read {pillow:.2f} s")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "scan48.png"
+        path.write_bytes(data)
+        peak, r = child_peak(PEAK.format(path=str(path)))
+        print(f"peak resident memory reading it: {peak:.0f} MB (file {r['file_mb']:.0f} MB, pixels {r['pixels_mb']:.0f} MB)")
 
 
 if __name__ == "__main__":

@@ -55,18 +55,18 @@ def unfilter(filtered: np.ndarray, filters: np.ndarray) -> np.ndarray:
     its pixels only depend on earlier anti-diagonals: H + W - 1 vectorised steps.
     """
     h, w, _ = filtered.shape
-    out = np.zeros((h + 1, w + 1, filtered.shape[2]), np.int16)  # a zero row and column for the borders
+    out = np.zeros((h + 1, w + 1, filtered.shape[2]), np.uint8)  # a zero row and column for the borders
     f = filters.astype(np.int16)
     for d in range(h + w - 1):
         i = np.arange(max(0, d - w + 1), min(h, d + 1))
         j = d - i
-        a, b, c = out[i + 1, j], out[i, j + 1], out[i, j]
+        a, b, c = (out[i + 1, j].astype(np.int16), out[i, j + 1].astype(np.int16), out[i, j].astype(np.int16))
         fi = f[i][:, None]
         pa, pb, pc = np.abs(b - c), np.abs(a - c), np.abs(a + b - 2 * c)
         paeth = np.where((pa <= pb) & (pa <= pc), a, np.where(pb <= pc, b, c))
         pred = np.select([fi == 1, fi == 2, fi == 3, fi == 4], [a, b, (a + b) >> 1, paeth], 0)
         out[i + 1, j + 1] = (filtered[i, j] + pred) & 255
-    return out[1:, 1:].astype(np.uint8)
+    return out[1:, 1:]
 
 
 def decode_png16(data: bytes) -> np.ndarray | None:
@@ -96,5 +96,5 @@ def decode_png16(data: bytes) -> np.ndarray | None:
     rows = np.frombuffer(raw, np.uint8, h * (1 + w * bpp)).reshape(h, 1 + w * bpp)
     if rows[:, 0].max(initial=0) > 4:
         raise ValueError("PNG row with an unknown filter")
-    pixels = unfilter(rows[:, 1:].reshape(h, w, bpp), rows[:, 0])
-    return pixels.reshape(h, w * bpp).view(">u2").reshape(h, w, c).astype(np.uint16)
+    pixels = np.ascontiguousarray(unfilter(rows[:, 1:].reshape(h, w, bpp), rows[:, 0]))
+    return pixels.view(">u2").reshape(h, w, c).astype(np.uint16)
