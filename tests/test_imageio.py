@@ -1,6 +1,4 @@
 import errno
-import struct
-import zlib
 
 import numpy as np
 import pytest
@@ -9,6 +7,7 @@ from PIL import Image, ImageCms, ImageOps
 
 from model import atomic, imageio
 from model.imageio import ImageLoadError, ImageSaveError, load_image, save_image
+from model.png16 import decode_png16  # checked against Pillow and the PNG spec in test_png16
 
 from .images import gradient, make_all, make_bad
 
@@ -93,25 +92,6 @@ def test_decompression_bomb_names_the_limit(tmp_path, monkeypatch):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 2000)
     with pytest.raises(ImageLoadError, match="bomb.png: image too large.*limit is 2,000 pixels"):
         load_image(tmp_path / "bomb.png")
-
-
-def decode_png16(data: bytes) -> np.ndarray:
-    """A reader for the PNGs our writer makes (16 bit, Sub filter), to check them losslessly."""
-    pos, idat, header = 8, b"", None
-    while pos < len(data):
-        (n,), kind = struct.unpack(">I", data[pos : pos + 4]), data[pos + 4 : pos + 8]
-        body = data[pos + 8 : pos + 8 + n]
-        if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + n
-    w, h, depth, ctype = header[:4]
-    c = {0: 1, 4: 2, 2: 3, 6: 4}[ctype]
-    rows = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(h, 1 + w * c * 2)
-    assert depth == 16 and (rows[:, 0] == 1).all()
-    raw = rows[:, 1:].reshape(h, w, c * 2).astype(np.uint64).cumsum(axis=1).astype(np.uint8)  # undo Sub, mod 256
-    return raw.reshape(h, w * c * 2).view(">u2").reshape(h, w, c).astype(np.uint16)
 
 
 def test_16_bit_round_trips_png_and_tiff(tmp_path):
