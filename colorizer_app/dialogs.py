@@ -130,7 +130,8 @@ def card_html(card: dict) -> str:
         )
     metrics = card.get("metrics")
     if isinstance(metrics, dict):
-        columns = ("", "set", "AuC raw", "AuC rebalanced", "colourfulness ratio", "rebalanced − Gray, 90% interval")
+        columns = ("", "set", "AuC raw", "AuC rebalanced", "colourfulness ratio", "rebalanced − Gray, 90% interval",
+                   "recognised as the original, top-1 %")  # fmt: skip
         head = "".join(f"<th>{h}</th>" for h in columns)
         rows.append(f"<h3>Evaluation</h3><table cellpadding='3'><tr>{head}</tr>")
         for name, sets in metrics.items():
@@ -141,6 +142,8 @@ def card_html(card: dict) -> str:
                 )
                 ci = m.get("vs_gray_90ci", {}).get("rebalanced_90ci")
                 text += f"<td>{ci[0]:+.1f} .. {ci[1]:+.1f}</td>" if ci else "<td></td>"
+                recognised = m.get("recognition", {}).get("top1_agreement")
+                text += f"<td>{recognised:.0f}</td>" if recognised is not None else "<td></td>"
                 rows.append(f"<tr><td>{e(name)}</td><td>{e(set_name)}</td>{text}</tr>")
         rows.append("</table>")
         share = card.get("largest_image_share_of_rebalanced_weight")
@@ -148,6 +151,11 @@ def card_html(card: dict) -> str:
             rows.append(
                 "<p>Intervals: bootstrap over photos. The rebalanced AuC weighs rare colours heavily; the single heaviest "
                 "photo holds " + ", ".join(f"{v:.0%} of the weight in {e(k)}" for k, v in share.items()) + ".</p>"
+            )
+        if card.get("recognition_by"):
+            rows.append(
+                f"<p>Recognised: how often the {e(card['recognition_by'])} gives a photo shown this way the class "
+                "it gives the colour original (the paper's semantic-interpretability test, without labels).</p>"
             )
     sweep = card.get("temperature_sweep_val")
     if isinstance(sweep, dict):

@@ -25,6 +25,7 @@ from .data import list_images, load_eval_set
 from .imageio import load_image
 from .metrics import AucAccumulator, bootstrap_margin, colourfulness
 from .pipeline import Colorizer
+from .recognition import AgreementCounter, ImageNetClassifier
 from .session import gray_from_lightness
 
 SWEEP = (0.05, 0.1, BRIEF_T, 0.2, 0.25, 0.3, PAPER_T, 0.45, 0.6, 0.8, 1.0)
@@ -36,8 +37,9 @@ def _lab(rgb: torch.Tensor) -> tuple[np.ndarray, torch.Tensor]:
 
 
 def evaluate_set(colorizer: Colorizer, images: list[torch.Tensor], prior: np.ndarray, temperatures, baselines: bool = True,
-                 seed: int = 0) -> dict:  # fmt: skip
-    """Metrics per method on photos given as uint8 RGB tensors (3, 256, 256)."""
+                 seed: int = 0, classifier: ImageNetClassifier | None = None) -> dict:  # fmt: skip
+    """Metrics per method on photos given as uint8 RGB tensors (3, 256, 256); with a classifier,
+    also how often it recognises each method's photos as it does the originals."""
     accs = {f"T={T:.3g}": AucAccumulator(prior) for T in temperatures}
     colourful = {k: [] for k in accs}
     if baselines:
@@ -45,14 +47,21 @@ def evaluate_set(colorizer: Colorizer, images: list[torch.Tensor], prior: np.nda
     truth_colourful = []
     rng = np.random.default_rng(seed)
     labs = [_lab(rgb) for rgb in images]
+    agreement = AgreementCounter()
     for i, (rgb, (L, ab)) in enumerate(zip(images, labs)):
         truth_w = accs[next(iter(accs))].truth_weights(ab)
-        truth_colourful.append(colourfulness(rgb.permute(1, 2, 0).numpy()))
+        truth_rgb = rgb.permute(1, 2, 0).numpy()
+        truth_colourful.append(colourfulness(truth_rgb))
         pred = colorizer.predict(L)
+        shown = {"gray": np.repeat(gray_from_lightness(L)[..., None], 3, axis=2)}
         for T in temperatures:
             key = f"T={T:.3g}"
             accs[key].add(colorizer.ab_at(pred, T, (L.shape[1], L.shape[0]))[None], ab, truth_w)
-            colourful[key].append(colourfulness(colorizer.compose(pred, L, T)))
+            shown[key] = colorizer.compose(pred, L, T)
+            colourful[key].append(colourfulness(shown[key]))
+        if classifier is not None:
+            tops = classifier.top([truth_rgb, *shown.values()])
+            agreement.add(tops[0], dict(zip(shown, tops[1:])))
         if baselines:
             accs["gray"].add(torch.zeros_like(ab), ab, truth_w)
             other = (i + 1 + rng.integers(len(images) - 1)) % len(images) if len(images) > 1 else i
@@ -65,6 +74,10 @@ def evaluate_set(colorizer: Colorizer, images: list[torch.Tensor], prior: np.nda
             out[key]["colourfulness_ratio"] = round(float(np.median(colourful[key])) / truth_median, 3)
             if baselines:  # how far the margin over Gray could move with another sample of photos
                 out[key]["vs_gray_90ci"] = bootstrap_margin(acc, accs["gray"], seed=seed)
+    for key, row in agreement.result().items():
+        out.setdefault(key, {})["recognition"] = row
+    if classifier is not None:
+        out["recognition_by"] = f"EfficientNet-{classifier.variant.replace('lite', 'Lite')} ImageNet classifier"
     if baselines:
         out["largest_image_share_of_rebalanced_weight"] = round(accs["gray"].largest_image_share(), 3)
     out["truth_colourfulness_median"] = round(truth_median, 2)
@@ -135,6 +148,7 @@ def main(argv=None) -> int:
     p.add_argument("-T", "--temperature", type=float, action="append", help="temperatures to evaluate")
     p.add_argument("--sheet", help="write a contact sheet PNG of the first --data folder")
     p.add_argument("--no-truth", action="store_true", help="the sheet's photos are black-and-white (no truth column)")
+    p.add_argument("--recognition", action="store_true", help="also ask an ImageNet classifier (needs the train extra)")
     p.add_argument("--json", help="write the results here")
     p.add_argument("--limit", type=int, default=0)
     args = p.parse_args(argv)
@@ -149,10 +163,11 @@ def main(argv=None) -> int:
         contact_sheet(colorizer, files, temps[0], Path(args.sheet), with_truth=not args.no_truth)
         print(f"wrote {args.sheet}")
         return 0
+    classifier = ImageNetClassifier() if args.recognition else None
     results = {}
     for folder in args.data:
         files = list_images(folder)[: args.limit or None]
-        results[Path(folder).name] = evaluate_set(colorizer, load_eval_set(files), prior, temps)
+        results[Path(folder).name] = evaluate_set(colorizer, load_eval_set(files), prior, temps, classifier=classifier)
     if args.sweep:
         first = next(iter(results.values()))
         results["chosen_T"], results["rule"] = choose_temperature(first)

@@ -25,6 +25,7 @@ from model.data import list_images, load_eval_set  # noqa: E402
 from model.evaluate import SWEEP, choose_temperature, evaluate_set  # noqa: E402
 from model.nets import describe_architecture  # noqa: E402
 from model.pipeline import Colorizer  # noqa: E402
+from model.recognition import ImageNetClassifier  # noqa: E402
 from model.registry import models_dir  # noqa: E402
 
 DATA_TERMS = (
@@ -57,11 +58,12 @@ def main() -> None:
     val = load_eval_set(list_images(args.val))
     kodak = load_eval_set(list_images(args.kodak))
 
-    sweep = evaluate_set(colorizer, val, prior, SWEEP)
+    classifier = ImageNetClassifier()
+    sweep = evaluate_set(colorizer, val, prior, SWEEP, classifier=classifier)
     chosen, rule = choose_temperature(sweep)
     colorizer.default_T = chosen
     temps = sorted({chosen, BRIEF_T, PAPER_T})
-    kodak_res = evaluate_set(colorizer, kodak, prior, temps)
+    kodak_res = evaluate_set(colorizer, kodak, prior, temps, classifier=classifier)
 
     def row(res, T):
         return res[f"T={T:.3g}"]
@@ -87,6 +89,7 @@ def main() -> None:
             "val": sweep["largest_image_share_of_rebalanced_weight"],
             "kodak24": kodak_res["largest_image_share_of_rebalanced_weight"],
         },
+        recognition_by=sweep["recognition_by"],
         temperature_sweep_val={k: v for k, v in sweep.items() if k.startswith("T=")},
         metrics=metrics,
         evaluation="each photo squeezed to 256x256 as in the paper; AuC of the ab-error CMF over thresholds 0..150 (%), "
