@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from model.batch import UsageError, check_output_folder, plan_jobs
+from model.folder import neighbour_photo
 from model.imageio import SUFFIX_FORMAT
 from model.pipeline import Colorizer
 from model.registry import bundled_models
@@ -138,6 +139,12 @@ class MainWindow(QMainWindow):
         self.export_action = self._action(
             "&Export Folder…", self.export_folder, "Ctrl+E", "fa5s.images", "Colourise a whole folder"
         )
+        self.next_action = self._action(
+            "&Next Photo in Folder", lambda: self.step_photo(1), "PgDown", "fa5s.arrow-right", "Next photo (Page Down)"
+        )
+        self.previous_action = self._action(
+            "&Previous Photo in Folder", lambda: self.step_photo(-1), "PgUp", "fa5s.arrow-left", "Previous photo (Page Up)"
+        )
         quit_action = self._action("&Quit", self.close, SK.Quit)
         self.undo_action = self._action("&Undo Mode Choice", self.undo, SK.Undo, "fa5s.undo")
         self.redo_action = self._action(
@@ -165,13 +172,16 @@ class MainWindow(QMainWindow):
         self.card_action = self._action("Model &Card…", self.show_model_card)
         self.load_model_action = self._action("&Load Weights File…", self.load_weights_dialog)
         about_action = self._action("&About Colorizer", self.about)
-        for a in (self.save_action, self.undo_action, self.redo_action):
+        for a in (self.save_action, self.undo_action, self.redo_action, self.next_action, self.previous_action):
             a.setEnabled(False)
 
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self.open_action)
         self.recent_menu = file_menu.addMenu("Open &Recent")
+        file_menu.addAction(self.previous_action)
+        file_menu.addAction(self.next_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.save_action)
         file_menu.addAction(self.export_action)
         file_menu.addSeparator()
@@ -331,6 +341,16 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Colourising {Path(path).name}…")
         self.requestOpen.emit(self.job, self.colorizer, path, self.temperature.value())
 
+    def step_photo(self, step: int) -> None:
+        """Open the next (or previous) photo of the current one's folder."""
+        if self.session is None:
+            return
+        target = neighbour_photo(self.session.image.path, step)
+        if target is None:
+            self.statusBar().showMessage(f"No {'later' if step > 0 else 'earlier'} photo in this folder", 4000)
+            return
+        self.open_path(str(target))
+
     def cancel_open(self) -> None:
         self.job += 1  # the running job's result will be ignored
         self._busy(False)
@@ -347,7 +367,8 @@ class MainWindow(QMainWindow):
         self.colour_view.set_original(qimage_gray(session.view.gray8), image.size)
         self.refresh_preview()
         self.views.fit()
-        self.save_action.setEnabled(True)
+        for a in (self.save_action, self.next_action, self.previous_action):
+            a.setEnabled(True)
         self._update_undo()
         self.inspector.show_report(None, None, session.temperature)
         for v in (self.original_view, self.colour_view):

@@ -202,3 +202,17 @@ def test_model_card_shows_terms_metrics_and_sweep():
         assert "90% interval" in html and "of the weight in val" in html
         assert "Lite2 ImageNet classifier" in html and "recognised as the original" in html
         assert entry.card["default_T"] in [float(k[2:]) for k in entry.card["temperature_sweep_val"]]
+
+
+def test_page_down_steps_through_the_folder(qtbot, win, tmp_path):
+    for name in ("scan1.png", "scan2.png", "scan10.png"):
+        Image.fromarray(gradient(64, 48)).save(tmp_path / name)
+    assert not win.next_action.isEnabled()
+    open_and_wait(qtbot, win, tmp_path / "scan2.png")
+    win.colour_view.setFocus()  # the key must reach the action, not scroll the view
+    qtbot.keyClick(win.colour_view, Qt.Key.Key_PageDown)
+    qtbot.waitUntil(lambda: win.session.image.path.name == "scan10.png", timeout=30000)
+    win.next_action.trigger()  # the last one: stays, says so
+    assert win.session.image.path.name == "scan10.png" and "No later photo" in win.statusBar().currentMessage()
+    win.previous_action.trigger()
+    qtbot.waitUntil(lambda: win.session.image.path.name == "scan2.png", timeout=30000)
