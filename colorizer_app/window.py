@@ -58,6 +58,7 @@ class MainWindow(QMainWindow):
         self.session: Session | None = None
         self.job = 0
         self.render_job = 0
+        self.copy_job: int | None = None
         self.overlay_on = False
         self.device = str(self.settings.value("device", "auto"))
         self.threads = WorkerThread()
@@ -146,6 +147,7 @@ class MainWindow(QMainWindow):
             "&Previous Photo in Folder", lambda: self.step_photo(-1), "PgUp", "fa5s.arrow-left", "Previous photo (Page Up)"
         )
         quit_action = self._action("&Quit", self.close, SK.Quit)
+        self.copy_action = self._action("&Copy Result", self.copy_result, SK.Copy, "fa5s.copy", "Copy the result (Ctrl+C)")
         self.undo_action = self._action("&Undo Mode Choice", self.undo, SK.Undo, "fa5s.undo")
         self.redo_action = self._action(
             "&Redo Mode Choice", self.redo, [QKeySequence("Ctrl+Shift+Z"), QKeySequence(SK.Redo)], "fa5s.redo"
@@ -172,7 +174,7 @@ class MainWindow(QMainWindow):
         self.card_action = self._action("Model &Card…", self.show_model_card)
         self.load_model_action = self._action("&Load Weights File…", self.load_weights_dialog)
         about_action = self._action("&About Colorizer", self.about)
-        for a in (self.save_action, self.undo_action, self.redo_action, self.next_action, self.previous_action):
+        for a in (self.save_action, self.copy_action, self.undo_action, self.redo_action, self.next_action, self.previous_action):
             a.setEnabled(False)
 
         bar = self.menuBar()
@@ -187,6 +189,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
         edit_menu = bar.addMenu("&Edit")
+        edit_menu.addAction(self.copy_action)
+        edit_menu.addSeparator()
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
         view_menu = bar.addMenu("&View")
@@ -361,13 +365,14 @@ class MainWindow(QMainWindow):
             return
         self._busy(False)
         self.session = session
+        self.render_job += 1  # a render still running for the previous photo must not land on this one
         self.hint.hide()
         image = session.image
         self.original_view.set_original(qimage_gray(session.view.gray8), image.size)
         self.colour_view.set_original(qimage_gray(session.view.gray8), image.size)
         self.refresh_preview()
         self.views.fit()
-        for a in (self.save_action, self.next_action, self.previous_action):
+        for a in (self.save_action, self.copy_action, self.next_action, self.previous_action):
             a.setEnabled(True)
         self._update_undo()
         self.inspector.show_report(None, None, session.temperature)
@@ -429,8 +434,22 @@ class MainWindow(QMainWindow):
         self.requestRender.emit(self.render_job, s)
 
     def _on_rendered(self, job: int, rgb: np.ndarray) -> None:
-        if job == self.render_job and self.session is not None and not self.overlay_on:
+        if job == self.copy_job:
+            self.copy_job = None
+            QApplication.clipboard().setImage(qimage_rgb(rgb))
+            self.statusBar().showMessage(f"Copied the {rgb.shape[1]} × {rgb.shape[0]} result", 4000)
+        live = self.session is not None and self.session.image.L.size <= FULL_RES_LIVE_LIMIT
+        if job == self.render_job and live and not self.overlay_on:
             self.colour_view.set_colour(qimage_rgb(rgb))
+
+    def copy_result(self) -> None:
+        """The full-resolution result to the clipboard, rendered off the GUI thread."""
+        if self.session is None:
+            return
+        self.render_job += 1
+        self.copy_job = self.render_job
+        self.statusBar().showMessage("Copying…")
+        self.requestRender.emit(self.render_job, self.session)
 
     def toggle_overlay(self, on: bool) -> None:
         self.overlay_on = on

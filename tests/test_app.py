@@ -216,3 +216,26 @@ def test_page_down_steps_through_the_folder(qtbot, win, tmp_path):
     assert win.session.image.path.name == "scan10.png" and "No later photo" in win.statusBar().currentMessage()
     win.previous_action.trigger()
     qtbot.waitUntil(lambda: win.session.image.path.name == "scan2.png", timeout=30000)
+
+
+def test_copy_puts_the_full_resolution_result_on_the_clipboard(qtbot, win, photo):
+    from PySide6.QtWidgets import QApplication
+
+    open_and_wait(qtbot, win, photo)
+    QApplication.clipboard().clear()
+    win.copy_action.trigger()
+    qtbot.waitUntil(lambda: not QApplication.clipboard().image().isNull(), timeout=30000)
+    copied = qimage_array(QApplication.clipboard().image())[..., :3]
+    np.testing.assert_array_equal(copied, win.session.full_resolution())
+    assert "Copied the 160 × 120 result" in win.statusBar().currentMessage()
+
+
+def test_a_render_for_the_previous_photo_does_not_land_on_the_next(qtbot, win, photo, tmp_path):
+    open_and_wait(qtbot, win, photo)
+    stale_job = win.render_job  # as if a full-resolution render of this photo were still running
+    other = tmp_path / "other.png"
+    Image.fromarray(gradient(160, 120)).save(other)
+    open_and_wait(qtbot, win, other)
+    before = qimage_array(win.colour_view.colour_image())
+    win._on_rendered(stale_job, np.zeros((120, 160, 3), np.uint8))
+    np.testing.assert_array_equal(qimage_array(win.colour_view.colour_image()), before)
