@@ -18,6 +18,7 @@ from PIL import Image, ImageCms, ImageOps
 
 from .atomic import atomic_write_bytes
 from .color import rgb_to_lab
+from .icc import lightness_from_luminance, tone_profile
 from .png16 import decode_png16, encode_png16
 
 SAVE_FORMATS = {"png": ".png", "jpg": ".jpg", "tiff": ".tif", "webp": ".webp"}
@@ -58,7 +59,7 @@ def _srgb_profile() -> ImageCms.ImageCmsProfile:
 def _to_srgb(im: Image.Image, icc: bytes | None, notes: list[str]) -> Image.Image:
     """Apply an embedded RGB or CMYK ICC profile so that the network sees sRGB."""
     if not icc or im.mode not in ("RGB", "CMYK"):
-        return im  # grey profiles change tone only slightly: grey is read as sRGB grey
+        return im  # grey data: _lightness_through_profile
     try:
         src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         return ImageCms.profileToProfile(im, src, _srgb_profile(), outputMode="RGB")
@@ -92,6 +93,27 @@ def _lightness_from_rgb(rgb: np.ndarray, maxval: float) -> tuple[np.ndarray, flo
         L[y : y + band] = lab[..., 0]
         chroma_sum += float(np.hypot(lab[..., 1], lab[..., 2]).sum())
     return L, chroma_sum / max(1, L.size)
+
+
+def _lightness_through_profile(data: np.ndarray, maxval: int, icc: bytes | None, notes: list[str]) -> np.ndarray | None:
+    """L of grey (H, W) or 16-bit RGB (H, W, 3) data through its embedded grey or RGB matrix/TRC
+    profile, which LittleCMS in Pillow cannot apply to them; None: read the data as sRGB."""
+    space = "GRAY" if data.ndim == 2 else "RGB"
+    if not icc or icc[16:20].decode("latin-1").strip() != space:
+        return None  # no profile, or one for another colour space (grey JPEGs often carry an RGB one)
+    profile = tone_profile(icc)
+    if profile is None:
+        notes.append("ICC profile not applied (not a matrix/TRC profile): read as sRGB")
+        return None
+    luts = [profile.lightness_lut(c, maxval) for c in range(data.shape[2] if data.ndim == 3 else 1)]
+    if data.ndim == 2:
+        return lightness_from_luminance(luts[0])[data]
+    L = np.empty(data.shape[:2], np.float32)
+    band = max(1, 1_000_000 // max(1, data.shape[1]))
+    for y in range(0, data.shape[0], band):
+        rows = data[y : y + band]
+        L[y : y + band] = lightness_from_luminance(sum(lut[rows[..., c]] for c, lut in enumerate(luts)))
+    return L
 
 
 def _lightness_from_gray(gray: np.ndarray, maxval: float) -> np.ndarray:
@@ -172,10 +194,14 @@ def load_image(path: str | os.PathLike) -> LoadedImage:
             L, chroma = _lightness_from_gray(arr16, 65535), 0.0
         else:
             L, chroma = _lightness_from_rgb(arr16, 65535)
+        L_icc = _lightness_through_profile(arr16, 65535, icc, notes)
+        L = L if L_icc is None else L_icc
     elif upright.mode in ("I;16", "I;16B", "I;16L", "I"):
         bits = 16
         gray = np.asarray(upright).astype(np.int64).clip(0, 65535)
         L, chroma = _lightness_from_gray(gray, 65535), 0.0
+        L_icc = _lightness_through_profile(gray, 65535, icc, notes)
+        L = L if L_icc is None else L_icc
     else:
         bits = 8
         mode = upright.mode
@@ -190,6 +216,8 @@ def load_image(path: str | os.PathLike) -> LoadedImage:
         if upright.mode in ("L", "LA", "1"):
             gray = np.asarray(upright.convert("L"))
             L, chroma = _lightness_from_gray(gray, 255), 0.0
+            L_icc = _lightness_through_profile(gray, 255, icc, notes)
+            L = L if L_icc is None else L_icc
         else:
             rgb_im = _to_srgb(upright.convert("CMYK" if mode == "CMYK" else "RGB"), icc, notes).convert("RGB")
             L, chroma = _lightness_from_rgb(np.asarray(rgb_im), 255)
