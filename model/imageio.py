@@ -95,16 +95,18 @@ def _lightness_from_rgb(rgb: np.ndarray, maxval: float) -> tuple[np.ndarray, flo
     return L, chroma_sum / max(1, L.size)
 
 
-def _lightness_through_profile(data: np.ndarray, maxval: int, icc: bytes | None, notes: list[str]) -> np.ndarray | None:
+def _lightness_through_profile(
+    data: np.ndarray, maxval: int, icc: bytes | None, notes: list[str], srgb_L: np.ndarray
+) -> np.ndarray:
     """L of grey (H, W) or 16-bit RGB (H, W, 3) data through its embedded grey or RGB matrix/TRC
-    profile, which LittleCMS in Pillow cannot apply to them; None: read the data as sRGB."""
+    profile, which LittleCMS in Pillow cannot apply to them; ``srgb_L`` where there is none to apply."""
     space = "GRAY" if data.ndim == 2 else "RGB"
     if not icc or icc[16:20].decode("latin-1").strip() != space:
-        return None  # no profile, or one for another colour space (grey JPEGs often carry an RGB one)
+        return srgb_L  # no profile, or one for another colour space (grey JPEGs often carry an RGB one)
     profile = tone_profile(icc)
     if profile is None:
         notes.append("ICC profile not applied (not a matrix/TRC profile): read as sRGB")
-        return None
+        return srgb_L
     luts = [profile.lightness_lut(c, maxval) for c in range(data.shape[2] if data.ndim == 3 else 1)]
     if data.ndim == 2:
         return lightness_from_luminance(luts[0])[data]
@@ -194,14 +196,12 @@ def load_image(path: str | os.PathLike) -> LoadedImage:
             L, chroma = _lightness_from_gray(arr16, 65535), 0.0
         else:
             L, chroma = _lightness_from_rgb(arr16, 65535)
-        L_icc = _lightness_through_profile(arr16, 65535, icc, notes)
-        L = L if L_icc is None else L_icc
+        L = _lightness_through_profile(arr16, 65535, icc, notes, srgb_L=L)
     elif upright.mode in ("I;16", "I;16B", "I;16L", "I"):
         bits = 16
         gray = np.asarray(upright).astype(np.int64).clip(0, 65535)
         L, chroma = _lightness_from_gray(gray, 65535), 0.0
-        L_icc = _lightness_through_profile(gray, 65535, icc, notes)
-        L = L if L_icc is None else L_icc
+        L = _lightness_through_profile(gray, 65535, icc, notes, srgb_L=L)
     else:
         bits = 8
         mode = upright.mode
@@ -216,8 +216,7 @@ def load_image(path: str | os.PathLike) -> LoadedImage:
         if upright.mode in ("L", "LA", "1"):
             gray = np.asarray(upright.convert("L"))
             L, chroma = _lightness_from_gray(gray, 255), 0.0
-            L_icc = _lightness_through_profile(gray, 255, icc, notes)
-            L = L if L_icc is None else L_icc
+            L = _lightness_through_profile(gray, 255, icc, notes, srgb_L=L)
         else:
             rgb_im = _to_srgb(upright.convert("CMYK" if mode == "CMYK" else "RGB"), icc, notes).convert("RGB")
             L, chroma = _lightness_from_rgb(np.asarray(rgb_im), 255)
