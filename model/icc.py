@@ -83,7 +83,7 @@ def tone_profile(icc: bytes | None) -> ToneProfile | None:
             primaries = np.array([[_s15(tags[n][8 + 4 * k : 12 + 4 * k]) for k in range(3)] for n in names[3:]]).T
             weights = SRGB_Y_D65 @ np.linalg.solve(SRGB_D50, primaries)  # profile RGB -> XYZ -> sRGB -> our Y
             return ToneProfile("RGB", [_curve(tags[n]) for n in names[:3]], weights)
-    except (ValueError, KeyError, struct.error, UnicodeDecodeError, np.linalg.LinAlgError):
+    except (ValueError, KeyError, ZeroDivisionError, struct.error, UnicodeDecodeError, np.linalg.LinAlgError):
         return None
     return None
 

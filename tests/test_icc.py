@@ -111,3 +111,10 @@ def test_profiles_we_cannot_apply_are_noted_or_ignored(tmp_path):
     Image.fromarray(grey).save(tmp_path / "rgb_profile_on_grey.jpg", icc_profile=srgb)  # common in the wild
     image = load_image(tmp_path / "rgb_profile_on_grey.jpg")
     assert not any("ICC" in n for n in image.notes)
+
+
+def test_damaged_profiles_are_not_applied():
+    bad_para = b"para\0\0\0\0" + struct.pack(">H", 1) + b"\0\0" + s15(2.2) + s15(0.0) + s15(0.0)  # a = 0
+    assert tone_profile(grey_profile(bad_para)) is None
+    assert tone_profile(grey_profile(gamma_curve(2.2))[:140]) is None  # cut inside the tag table
+    assert tone_profile(b"not a profile" * 20) is None
