@@ -107,7 +107,11 @@ def _lightness_through_profile(
     if profile is None:
         notes.append("ICC profile not applied (not a matrix/TRC profile): read as sRGB")
         return srgb_L
-    luts = [profile.lightness_lut(c, maxval) for c in range(data.shape[2] if data.ndim == 3 else 1)]
+    with np.errstate(all="ignore"):
+        luts = [profile.lightness_lut(c, maxval) for c in range(data.shape[2] if data.ndim == 3 else 1)]
+    if not all(np.isfinite(lut).all() for lut in luts):
+        notes.append("ICC profile not applied (its tone curve is damaged): read as sRGB")
+        return srgb_L
     if data.ndim == 2:
         return lightness_from_luminance(luts[0])[data]
     L = np.empty(data.shape[:2], np.float32)

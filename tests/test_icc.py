@@ -118,3 +118,10 @@ def test_damaged_profiles_are_not_applied():
     assert tone_profile(grey_profile(bad_para)) is None
     assert tone_profile(grey_profile(gamma_curve(2.2))[:140]) is None  # cut inside the tag table
     assert tone_profile(b"not a profile" * 20) is None
+
+
+def test_a_curve_that_gives_no_number_is_not_applied(tmp_path):
+    negative_gamma = b"para\0\0\0\0" + struct.pack(">H", 0) + b"\0\0" + s15(-2.0)  # 0 ** -2 is infinite
+    Image.fromarray(np.full((8, 8), 128, np.uint8)).save(tmp_path / "bad.png", icc_profile=grey_profile(negative_gamma))
+    image = load_image(tmp_path / "bad.png")
+    assert image.L[0, 0] == pytest.approx(53.6, abs=0.1) and any("damaged" in n for n in image.notes)
