@@ -59,7 +59,7 @@ def _srgb_profile() -> ImageCms.ImageCmsProfile:
 def _to_srgb(im: Image.Image, icc: bytes | None, notes: list[str]) -> Image.Image:
     """Apply an embedded RGB or CMYK ICC profile so that the network sees sRGB."""
     if not icc or im.mode not in ("RGB", "CMYK"):
-        return im  # grey data: _lightness_through_profile
+        return im  # grey data: _lightness_from_gray applies grey profiles
     try:
         src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         return ImageCms.profileToProfile(im, src, _srgb_profile(), outputMode="RGB")
@@ -95,38 +95,45 @@ def _lightness_from_rgb(rgb: np.ndarray, maxval: float) -> tuple[np.ndarray, flo
     return L, chroma_sum / max(1, L.size)
 
 
-def _lightness_through_profile(
-    data: np.ndarray, maxval: int, icc: bytes | None, notes: list[str], srgb_L: np.ndarray
-) -> np.ndarray:
-    """L of grey (H, W) or 16-bit RGB (H, W, 3) data through its embedded grey or RGB matrix/TRC
-    profile, which LittleCMS in Pillow cannot apply to them; ``srgb_L`` where there is none to apply."""
-    space = "GRAY" if data.ndim == 2 else "RGB"
+def _profile_luminance(icc: bytes | None, space: str, maxval: int, notes: list[str]) -> list[np.ndarray] | None:
+    """Per channel, the luminance of each code value 0..maxval through the embedded grey or RGB
+    matrix/TRC profile, which LittleCMS in Pillow cannot apply to grey or 16-bit data; None: read as sRGB."""
     if not icc or icc[16:20].decode("latin-1").strip() != space:
-        return srgb_L  # no profile, or one for another colour space (grey JPEGs often carry an RGB one)
+        return None  # no profile, or one for another colour space (grey JPEGs often carry an RGB one)
     profile = tone_profile(icc)
     if profile is None:
         notes.append("ICC profile not applied (not a matrix/TRC profile): read as sRGB")
-        return srgb_L
+        return None
     with np.errstate(all="ignore"):
-        luts = [profile.lightness_lut(c, maxval) for c in range(data.shape[2] if data.ndim == 3 else 1)]
+        luts = [profile.lightness_lut(c, maxval) for c in range(len(profile.curves))]
     if not all(np.isfinite(lut).all() for lut in luts):
         notes.append("ICC profile not applied (its tone curve is damaged): read as sRGB")
-        return srgb_L
-    if data.ndim == 2:
-        return lightness_from_luminance(luts[0])[data]
-    L = np.empty(data.shape[:2], np.float32)
-    band = max(1, 1_000_000 // max(1, data.shape[1]))
-    for y in range(0, data.shape[0], band):
-        rows = data[y : y + band]
-        L[y : y + band] = lightness_from_luminance(sum(lut[rows[..., c]] for c, lut in enumerate(luts)))
-    return L
+        return None
+    return luts
 
 
-def _lightness_from_gray(gray: np.ndarray, maxval: float) -> np.ndarray:
-    """L of grey values, through a lookup table (exact for 8 and 16 bit)."""
-    levels = np.arange(int(maxval) + 1, dtype=np.float64) / maxval
-    lut = rgb_to_lab(np.repeat(levels[:, None], 3, axis=1))[:, 0].astype(np.float32)
+def _lightness_from_gray(gray: np.ndarray, maxval: int, icc: bytes | None, notes: list[str]) -> np.ndarray:
+    """L of grey values through a lookup table (exact for 8 and 16 bit): the profile's tone curve,
+    or sRGB's."""
+    luts = _profile_luminance(icc, "GRAY", maxval, notes)
+    if luts is not None:
+        lut = lightness_from_luminance(luts[0])
+    else:
+        levels = np.arange(maxval + 1, dtype=np.float64) / maxval
+        lut = rgb_to_lab(np.repeat(levels[:, None], 3, axis=1))[:, 0].astype(np.float32)
     return lut[gray]
+
+
+def _lightness_from_rgb16(rgb: np.ndarray, icc: bytes | None, notes: list[str]) -> tuple[np.ndarray, float]:
+    """L and mean chroma of 16-bit RGB; L through an RGB matrix/TRC profile when there is one."""
+    L, chroma = _lightness_from_rgb(rgb, 65535)
+    luts = _profile_luminance(icc, "RGB", 65535, notes)
+    if luts is not None:
+        band = max(1, 1_000_000 // max(1, rgb.shape[1]))
+        for y in range(0, rgb.shape[0], band):
+            rows = rgb[y : y + band]
+            L[y : y + band] = lightness_from_luminance(sum(lut[rows[..., c]] for c, lut in enumerate(luts)))
+    return L, chroma
 
 
 def _read_tiff16(path: Path) -> np.ndarray | None:
@@ -197,15 +204,13 @@ def load_image(path: str | os.PathLike) -> LoadedImage:
         if arr16.ndim == 3 and arr16.shape[2] == 1:
             arr16 = arr16[..., 0]
         if arr16.ndim == 2:
-            L, chroma = _lightness_from_gray(arr16, 65535), 0.0
+            L, chroma = _lightness_from_gray(arr16, 65535, icc, notes), 0.0
         else:
-            L, chroma = _lightness_from_rgb(arr16, 65535)
-        L = _lightness_through_profile(arr16, 65535, icc, notes, srgb_L=L)
+            L, chroma = _lightness_from_rgb16(arr16, icc, notes)
     elif upright.mode in ("I;16", "I;16B", "I;16L", "I"):
         bits = 16
         gray = np.asarray(upright).astype(np.int64).clip(0, 65535)
-        L, chroma = _lightness_from_gray(gray, 65535), 0.0
-        L = _lightness_through_profile(gray, 65535, icc, notes, srgb_L=L)
+        L, chroma = _lightness_from_gray(gray, 65535, icc, notes), 0.0
     else:
         bits = 8
         mode = upright.mode
@@ -219,8 +224,7 @@ def load_image(path: str | os.PathLike) -> LoadedImage:
             notes.append("CMYK converted to RGB without a profile")
         if upright.mode in ("L", "LA", "1"):
             gray = np.asarray(upright.convert("L"))
-            L, chroma = _lightness_from_gray(gray, 255), 0.0
-            L = _lightness_through_profile(gray, 255, icc, notes, srgb_L=L)
+            L, chroma = _lightness_from_gray(gray, 255, icc, notes), 0.0
         else:
             rgb_im = _to_srgb(upright.convert("CMYK" if mode == "CMYK" else "RGB"), icc, notes).convert("RGB")
             L, chroma = _lightness_from_rgb(np.asarray(rgb_im), 255)
