@@ -53,7 +53,7 @@ def evaluate_set(colorizer: Colorizer, images: list[torch.Tensor], prior: np.nda
         truth_rgb = rgb.permute(1, 2, 0).numpy()
         truth_colourful.append(colourfulness(truth_rgb))
         pred = colorizer.predict(L)
-        shown = {"gray": np.repeat(gray_from_lightness(L)[..., None], 3, axis=2)}
+        shown = {"gray": np.repeat(gray_from_lightness(L)[..., None], 3, axis=2)} if classifier is not None else {}
         for T in temperatures:
             key = f"T={T:.3g}"
             accs[key].add(colorizer.ab_at(pred, T, (L.shape[1], L.shape[0]))[None], ab, truth_w)
