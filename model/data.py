@@ -88,8 +88,11 @@ class RandomCrops(Dataset):
     """Random rescaled square crops (or, with probability ``squeeze``, whole photos squeezed square)
     with flips, keyed by (index, seed) so any step is reproducible."""
 
-    def __init__(self, files: list[Path], size: int, max_zoom: float = 1.5, squeeze: float = 0.0):
+    def __init__(
+        self, files: list[Path], size: int, max_zoom: float = 1.5, squeeze: float = 0.0, max_upscale: float = 1.0
+    ):
         self.files, self.size, self.max_zoom, self.squeeze = files, size, max_zoom, squeeze
+        self.max_upscale = max_upscale
 
     def __len__(self) -> int:
         return len(self.files)
@@ -116,7 +119,8 @@ class RandomCrops(Dataset):
 
     def _crop(self, im: Image.Image, rng: random.Random) -> Image.Image:
         short = min(im.size)
-        target = rng.uniform(self.size, max(self.size, min(short, self.size * self.max_zoom)))
+        # max_upscale > 1 lets objects appear larger than in the photo, as a 256 px squeeze of a small photo shows them
+        target = rng.uniform(self.size, max(self.size, min(short * self.max_upscale, self.size * self.max_zoom)))
         scale = target / short
         w, h = max(self.size, round(im.width * scale)), max(self.size, round(im.height * scale))
         im = im.resize((w, h), Image.BILINEAR)

@@ -75,6 +75,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--ckpt-every", type=int, default=200)
     p.add_argument("--tone-jitter", type=float, default=0.0, help="random gamma on L, exp(U(-x, x)): old prints vary in tone")
     p.add_argument("--squeeze", type=float, default=0.0, help="share of samples that are whole photos squeezed square")
+    p.add_argument("--max-upscale", type=float, default=1.0, help="largest crop scale relative to the photo's own size")
     p.add_argument("--log-every", type=int, default=20)
     p.add_argument("--stop-at", type=int, default=0, help="stop (with a checkpoint) at this step, as an interrupt would")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's choice)")
@@ -290,7 +291,7 @@ def main(argv=None) -> int:
     steps_per_epoch = len(files) // (args.batch * world)
     if steps_per_epoch == 0:
         raise SystemExit(f"--data {args.data}: {len(files)} photos are fewer than one batch of {args.batch * world}")
-    dataset = RandomCrops(files, args.size, squeeze=args.squeeze)
+    dataset = RandomCrops(files, args.size, squeeze=args.squeeze, max_upscale=args.max_upscale)
 
     stop = {"now": False}
 

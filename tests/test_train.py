@@ -190,3 +190,20 @@ def test_squeezed_samples_show_the_whole_photo(tmp_path):
         assert (whole[0] > 128).float().mean() == pytest.approx(0.25, abs=0.03)
         ends = {int(whole[0, :, 0].float().mean() > 128), int(whole[0, :, -1].float().mean() > 128)}
         assert ends == {0, 1}  # one end red, the other blue (flips allowed)
+
+
+def test_max_upscale_lets_crops_enlarge_small_photos(tmp_path):
+    from PIL import Image
+
+    from model.data import RandomCrops
+
+    ramp = np.tile(np.linspace(0, 255, 100).astype(np.uint8), (100, 1))  # value = column
+    Image.fromarray(np.dstack([ramp] * 3)).save(tmp_path / "ramp.png")
+
+    def spans(**kw):  # share of the photo's width each crop shows
+        crops = RandomCrops([tmp_path / "ramp.png"], 64, max_zoom=4.0, **kw)
+        return [float(c[0].max() - c[0].min()) / 255 for c in (crops[0, s] for s in range(40))]
+
+    assert min(spans()) > 0.6  # never larger than the photo itself: at least 64 of its 100 columns
+    enlarged = spans(max_upscale=2.0)
+    assert min(enlarged) < 0.45 and max(enlarged) > 0.6
