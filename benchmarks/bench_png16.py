@@ -1,4 +1,5 @@
-"""Reading 48-bit PNG scans losslessly (model/png16.py) against Pillow's 8-bit read of the same file."""
+"""Reading 48-bit PNG scans losslessly (model/png16.py) against Pillow's 8-bit read of the same file,
+and converting a 16-bit result into the scan's own RGB profile (model/icc.py)."""
 
 import io
 import sys
@@ -11,7 +12,9 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.common import child_peak  # noqa: E402
+from model.icc import srgb16_to_profile, tone_profile  # noqa: E402
 from model.png16 import decode_png16, encode_png16  # noqa: E402
+from tests.test_icc import wide_profile  # noqa: E402
 
 PEAK = """
 import time, numpy as np
@@ -36,6 +39,9 @@ def main() -> None:
         pillow = time.perf_counter() - t0
         assert np.array_equal(back, arr)
         print(f"48-bit PNG {name} ({len(data) / 1e6:.0f} MB): lossless read {ours:.2f} s, Pillow's 8-bit read {pillow:.2f} s")
+        t0 = time.perf_counter()
+        srgb16_to_profile(arr, tone_profile(wide_profile()))
+        print(f"  16-bit result into an Adobe RGB-like profile: {time.perf_counter() - t0:.2f} s")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "scan48.png"
         path.write_bytes(data)

@@ -1,11 +1,12 @@
-"""Lightness through an embedded matrix/TRC ICC profile, for what Pillow's LittleCMS cannot
-transform: grey images and 16-bit data. Grey scans often carry a grey profile whose tone curve
+"""Lightness through an embedded matrix/TRC ICC profile, and 16-bit results back into it, for what
+Pillow's LittleCMS cannot transform: grey images and 16-bit data. Grey scans often carry a grey profile whose tone curve
 is far from sRGB's (a press "dot gain" curve, say); reading them as sRGB grey would shift every
 tone of the result.
 
 Only the profile's tone curves (kTRC, or rTRC/gTRC/bTRC) and, for RGB, its primaries
-(rXYZ/gXYZ/bXYZ) are used: enough for L, which depends on luminance alone. LUT-based profiles
-are not handled (None), and the caller keeps reading the data as sRGB.
+(rXYZ/gXYZ/bXYZ) are used: enough for L, which depends on luminance alone, and for a relative
+colorimetric transform from sRGB. LUT-based profiles are not handled (None), and the caller
+keeps reading the data as sRGB.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class ToneProfile:
     space: str  # "GRAY" or "RGB"
     curves: list  # per channel: a function of an array in [0, 1] -> linear light
     luminance: np.ndarray  # per channel: weight of its linear value in our (sRGB, D65) luminance
+    to_xyz: np.ndarray | None = None  # RGB: linear RGB -> D50 XYZ (columns: the primaries)
 
     def lightness_lut(self, channel: int, maxval: int) -> np.ndarray:
         """L contribution table: luminance share of each code value 0..maxval of one channel."""
@@ -82,7 +84,7 @@ def tone_profile(icc: bytes | None) -> ToneProfile | None:
         if space == "RGB" and all(n in tags for n in names):
             primaries = np.array([[_s15(tags[n][8 + 4 * k : 12 + 4 * k]) for k in range(3)] for n in names[3:]]).T
             weights = SRGB_Y_D65 @ np.linalg.solve(SRGB_D50, primaries)  # profile RGB -> XYZ -> sRGB -> our Y
-            return ToneProfile("RGB", [_curve(tags[n]) for n in names[:3]], weights)
+            return ToneProfile("RGB", [_curve(tags[n]) for n in names[:3]], weights, primaries)
     except (ValueError, KeyError, ZeroDivisionError, struct.error, UnicodeDecodeError, np.linalg.LinAlgError):
         return None
     return None
@@ -93,3 +95,41 @@ def lightness_from_luminance(Y: np.ndarray) -> np.ndarray:
     t = np.clip(Y, 0, 1)
     f = np.where(t > (6 / 29) ** 3, np.cbrt(t), t / (3 * (6 / 29) ** 2) + 4 / 29)
     return (116 * f - 16).astype(np.float32)
+
+
+def _srgb_decode(c: np.ndarray) -> np.ndarray:
+    return np.where(c > 0.04045, ((c + 0.055) / 1.055) ** 2.4, c / 12.92)
+
+
+def is_srgb(profile: ToneProfile) -> bool:
+    """An RGB profile that is sRGB up to rounding: converting into it would only add noise."""
+    x = np.linspace(0, 1, 1024)
+    return (
+        profile.to_xyz is not None
+        and np.allclose(profile.to_xyz, SRGB_D50, atol=2e-3)
+        and all(np.allclose(curve(x), _srgb_decode(x), atol=2e-4) for curve in profile.curves)
+    )
+
+
+def srgb16_to_profile(rgb: np.ndarray, profile: ToneProfile) -> np.ndarray:
+    """16-bit sRGB (H, W, 3) -> the same colours in an RGB matrix/TRC profile's space, 16-bit
+    (relative colorimetric; colours outside its gamut are clipped). Row blocks bound the memory."""
+    to_profile = np.linalg.solve(profile.to_xyz, SRGB_D50).T.astype(np.float32)
+    decode = _srgb_decode(np.arange(65536) / 65535).astype(np.float32)
+    # Each tone curve is inverted once into a table indexed by sqrt(linear light): fine near black,
+    # where gamma curves are steep, and a lookup per pixel instead of a search.
+    steps = 1 << 18
+    linear_at = (np.arange(steps + 1) / steps) ** 2
+    codes = np.linspace(0, 1, 65536)
+    tables = []
+    for curve in profile.curves:
+        light = np.maximum.accumulate(curve(codes))  # monotone, so interpolation inverts it
+        tables.append(np.rint(np.interp(linear_at, light, codes) * 65535).astype(np.uint16))
+    out = np.empty(rgb.shape, np.uint16)
+    rows = max(1, 1_000_000 // max(1, rgb.shape[1]))
+    for top in range(0, rgb.shape[0], rows):
+        linear = decode[rgb[top : top + rows]] @ to_profile
+        index = np.rint(np.sqrt(np.clip(linear, 0, 1)) * steps).astype(np.int32)
+        for c in range(3):
+            out[top : top + rows, :, c] = tables[c][index[..., c]]
+    return out

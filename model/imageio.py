@@ -18,7 +18,7 @@ from PIL import Image, ImageCms, ImageOps
 
 from .atomic import atomic_write_bytes
 from .color import rgb_to_lab
-from .icc import lightness_from_luminance, tone_profile
+from .icc import is_srgb, lightness_from_luminance, srgb16_to_profile, tone_profile
 from .png16 import decode_png16, encode_png16
 
 SAVE_FORMATS = {"png": ".png", "jpg": ".jpg", "tiff": ".tif", "webp": ".webp"}
@@ -302,6 +302,20 @@ def output_icc(source: LoadedImage) -> bytes | None:
     return _srgb_profile().tobytes()
 
 
+def _into_profile(rgb: np.ndarray, icc: bytes) -> np.ndarray:
+    """sRGB pixels -> the same colours in an RGB profile's space; ValueError where we cannot.
+    LittleCMS (in Pillow) converts 8-bit data only; 16-bit goes through the profile's matrix and
+    tone curves (model.icc), which covers the matrix/TRC profiles scanners write (Adobe RGB,
+    ProPhoto, linear)."""
+    if rgb.dtype == np.uint8:
+        src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        return np.asarray(ImageCms.profileToProfile(Image.fromarray(rgb), _srgb_profile(), src, outputMode="RGB"))
+    profile = tone_profile(icc)
+    if profile is None or profile.space != "RGB":
+        raise ValueError("a 16-bit result can go only into a matrix/TRC RGB profile")
+    return rgb if is_srgb(profile) else srgb16_to_profile(rgb, profile)
+
+
 def save_image(
     rgb: np.ndarray,
     path: str | os.PathLike,
@@ -318,12 +332,9 @@ def save_image(
     icc = output_icc(source) if source else None
     if icc and source and source.icc == icc:
         # The result is sRGB; bring it into the source's RGB space so that the embedded profile is
-        # true. Pillow converts 8-bit data only: 16-bit results are labelled sRGB instead.
+        # true. Where that cannot be done, the result is labelled sRGB instead.
         try:
-            if rgb.dtype != np.uint8:
-                raise ValueError("16-bit")
-            src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            rgb = np.asarray(ImageCms.profileToProfile(Image.fromarray(rgb), _srgb_profile(), src, outputMode="RGB"))
+            rgb = _into_profile(rgb, icc)
         except (ImageCms.PyCMSError, OSError, ValueError):
             icc = _srgb_profile().tobytes()
     data = _encode(rgb, source.alpha if source else None, fmt, quality, icc, source.exif if source else None)

@@ -6,9 +6,9 @@ import pytest
 from PIL import Image, ImageCms
 
 from model.color import rgb_to_lab
-from model.icc import SRGB_D50, lightness_from_luminance, tone_profile
-from model.imageio import load_image
-from model.png16 import encode_png16
+from model.icc import SRGB_D50, is_srgb, lightness_from_luminance, srgb16_to_profile, tone_profile
+from model.imageio import load_image, save_image
+from model.png16 import decode_png16, encode_png16
 
 
 def s15(x: float) -> bytes:
@@ -125,3 +125,50 @@ def test_a_curve_that_gives_no_number_is_not_applied(tmp_path):
     Image.fromarray(np.full((8, 8), 128, np.uint8)).save(tmp_path / "bad.png", icc_profile=grey_profile(negative_gamma))
     image = load_image(tmp_path / "bad.png")
     assert image.L[0, 0] == pytest.approx(53.6, abs=0.1) and any("damaged" in n for n in image.notes)
+
+
+ADOBE_D50 = np.array([[0.6097, 0.2053, 0.1492], [0.3111, 0.6257, 0.0632], [0.0195, 0.0609, 0.7446]])
+
+
+def wide_profile() -> bytes:  # Adobe RGB (1998)-like: wider primaries, gamma 2.2
+    tags = {n: xyz(ADOBE_D50[:, i]) for i, n in enumerate((b"rXYZ", b"gXYZ", b"bXYZ"))}
+    return profile(b"RGB ", {**tags, b"rTRC": gamma_curve(2.2), b"gTRC": gamma_curve(2.2), b"bTRC": gamma_curve(2.2)})
+
+
+def test_16_bit_conversion_into_a_profile_agrees_with_littlecms():
+    icc = wide_profile()
+    rgb = np.random.default_rng(2).integers(0, 256, (32, 32, 3)).astype(np.uint8)
+    src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+    theirs = np.asarray(ImageCms.profileToProfile(Image.fromarray(rgb), ImageCms.createProfile("sRGB"), src))
+    ours = srgb16_to_profile(rgb.astype(np.uint16) * 257, tone_profile(icc)) / 257
+    off = np.abs(ours - theirs)
+    assert np.mean(off <= 1) > 0.99  # LittleCMS's 8-bit rounding...
+    assert off.max() <= 3  # ...and its precomputed tables, coarse near black where gamma 2.2 is steep
+    assert np.abs(ours - rgb).max() > 10  # and the conversion did change the numbers
+    sixteen = np.random.default_rng(3).integers(0, 65536, (64, 64, 3)).astype(np.uint16)
+    c = sixteen / 65535
+    primaries = np.round(ADOBE_D50 * 65536) / 65536  # as the profile stores them
+    linear = np.where(c > 0.04045, ((c + 0.055) / 1.055) ** 2.4, c / 12.92) @ np.linalg.solve(primaries, SRGB_D50).T
+    exact = np.clip(linear, 0, 1) ** (256 / 563) * 65535  # the profile's gamma, 563/256, inverted
+    assert np.abs(srgb16_to_profile(sixteen, tone_profile(icc)) - exact).max() <= 1  # full 16-bit precision
+
+
+def test_srgb_profiles_are_recognised_and_others_are_not():
+    assert is_srgb(tone_profile(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()))
+    assert not is_srgb(tone_profile(wide_profile()))
+    assert not is_srgb(tone_profile(rgb_profile(gamma_curve(1.0))))  # sRGB primaries, linear tone
+
+
+def test_16_bit_results_are_saved_in_the_source_profile(tmp_path):
+    linear = rgb_profile(gamma_curve(1.0))
+    (tmp_path / "scan.png").write_bytes(encode_png16(np.full((4, 4, 3), 20000, np.uint16), icc=linear))
+    source = load_image(tmp_path / "scan.png")
+    result = np.zeros((4, 4, 3), np.uint16)
+    result[..., 0], result[..., 1], result[..., 2] = 40000, 30000, 20000  # sRGB codes
+    save_image(result, tmp_path / "out.png", source)
+    assert Image.open(tmp_path / "out.png").info.get("icc_profile") == linear
+    saved = decode_png16((tmp_path / "out.png").read_bytes())
+    expected = ((np.array([40000, 30000, 20000]) / 65535 + 0.055) / 1.055) ** 2.4 * 65535  # linear light
+    np.testing.assert_allclose(saved[0, 0], expected, atol=2)
+    again = load_image(tmp_path / "out.png")  # read back through the profile: the result's own L
+    assert again.L[0, 0] == pytest.approx(rgb_to_lab(result[:1, :1] / 65535)[0, 0, 0], abs=0.05)
