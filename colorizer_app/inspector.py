@@ -25,6 +25,12 @@ from model.pipeline import PixelReport
 A_RANGE = (-100.0, 110.0)  # plotted extent of a (horizontal) and b (vertical, up = yellow)
 B_RANGE = (-120.0, 110.0)
 LOG_FLOOR = 1e-4
+READABLE_L = (25.0, 85.0)  # near black or white every ab colour looks the same; show hue there
+
+
+def display_lightness(L: float) -> float:
+    """The lightness the inspector draws a pixel's colours at: its own, kept where hues can be told apart."""
+    return float(np.clip(L, *READABLE_L))
 
 
 def bin_colours(L: float) -> np.ndarray:
@@ -51,7 +57,8 @@ class ABPlane(QWidget):
         self.log_scale = False
         self.setMouseTracking(True)
         self.setMinimumSize(220, 220)
-        self.setToolTip("Each cell is one of the 313 ab colours at this pixel's lightness; its size shows the probability.")
+        self.setToolTip("Each cell is one of the 313 ab colours at this pixel's lightness (kept within L 25..85, where hues "
+            "show); its size shows the probability.")
 
     def sizeHint(self) -> QSize:
         return QSize(300, 300)
@@ -59,7 +66,7 @@ class ABPlane(QWidget):
     def set_report(self, report: PixelReport | None, colours: np.ndarray | None = None) -> None:
         self.report = report
         if report is not None:
-            self.colours = bin_colours(report.L) if colours is None else colours
+            self.colours = bin_colours(display_lightness(report.L)) if colours is None else colours
         self.update()
 
     def set_log_scale(self, on: bool) -> None:
@@ -173,7 +180,7 @@ class Inspector(QWidget):
         layout.addWidget(self.numbers)
 
     def show_report(self, point: tuple[int, int] | None, report: PixelReport | None, T: float) -> None:
-        colours = None if report is None else bin_colours(report.L)
+        colours = None if report is None else bin_colours(display_lightness(report.L))
         self.plane.set_report(report, colours)
         self.modes.clear()
         if report is None:
@@ -185,7 +192,9 @@ class Inspector(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, q)
             self.modes.addItem(item)
         a, b = report.ab
-        self.header.setText(f"Pixel ({point[0]}, {point[1]}), L = {report.L:.1f}")
+        shown = display_lightness(report.L)
+        note = "" if shown == report.L else f" (shown at {shown:.0f})"
+        self.header.setText(f"Pixel ({point[0]}, {point[1]}), L = {report.L:.1f}{note}")
         self.numbers.setText(
             f"Annealed mean at T = {T:.3g}: a {a:+.1f}, b {b:+.1f}\n"
             f"Entropy: {report.entropy:.2f} nats ({report.entropy / np.log(313) * 100:.0f}% of total doubt)"

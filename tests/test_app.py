@@ -239,3 +239,18 @@ def test_a_render_for_the_previous_photo_does_not_land_on_the_next(qtbot, win, p
     before = qimage_array(win.colour_view.colour_image())
     win._on_rendered(stale_job, np.zeros((120, 160, 3), np.uint8))
     np.testing.assert_array_equal(qimage_array(win.colour_view.colour_image()), before)
+
+
+def test_inspector_shows_the_hues_of_near_black_pixels(qtbot, win, tmp_path):
+    from colorizer_app.inspector import bin_colours
+
+    grey = np.full((64, 96), 128, np.uint8)
+    grey[:, :48] = 3  # the left half near black
+    Image.fromarray(grey).save(tmp_path / "dark.png")
+    open_and_wait(qtbot, win, tmp_path / "dark.png")
+    win.inspect_pixel(10, 30)
+    assert win.inspector.header.text().endswith("L = 0.8 (shown at 25)")  # grey 3 is L 0.82
+    np.testing.assert_array_equal(win.inspector.plane.colours, bin_colours(25))
+    win.inspect_pixel(80, 30)  # mid grey: drawn at its own lightness, no note
+    assert "shown at" not in win.inspector.header.text()
+    np.testing.assert_array_equal(win.inspector.plane.colours, bin_colours(win.inspector.plane.report.L))
