@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib import resources
+from pathlib import Path
 
 from PySide6.QtCore import QSettings
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
+
+
+def icon_path() -> Path:
+    """The application icon, shipped as package data (packaging/ installs it for desktop launchers)."""
+    return Path(str(resources.files("resources") / "icons" / "colorizer.svg"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([argv[0], *qt_args])
     app.setApplicationName("Colorizer")
     app.setOrganizationName("Colorizer")
+    app.setWindowIcon(QIcon(str(icon_path())))
+    app.setDesktopFileName("colorizer")  # Wayland matches the window to packaging/'s launcher by this
     from .theme import apply_theme
     from .window import MainWindow
 
