@@ -3,6 +3,7 @@ into model.session / model.pipeline, and the network runs in the worker thread."
 
 from __future__ import annotations
 
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -618,8 +619,9 @@ class MainWindow(QMainWindow):
         QMessageBox.about(
             self,
             "About Colorizer",
-            "<h3>Colorizer</h3><p>Colour for black-and-white photographs, after Zhang, Isola &amp; Efros, "
-            "<i>Colorful Image Colorization</i> (ECCV 2016).</p>" + card_html(card),
+            f"<h3>Colorizer {app_version()}</h3><p>Colour for black-and-white photographs, after Zhang, Isola &amp; "
+            "Efros, <i>Colorful Image Colorization</i> (ECCV 2016).</p><p>The code is MIT-licensed; the bundled "
+            "weights are for research / non-commercial use only.</p>" + card_html(card),
         )
 
     def closeEvent(self, event) -> None:
@@ -633,6 +635,13 @@ class MainWindow(QMainWindow):
         super().resizeEvent(event)
         if self.session is None:
             self.hint.move(10, 10)
+
+
+def app_version() -> str:
+    try:
+        return metadata.version("colorizer")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "(development)"
 
 
 def shade_uncertainty(rgbx: np.ndarray, uncertainty: np.ndarray) -> np.ndarray:

@@ -254,3 +254,12 @@ def test_inspector_shows_the_hues_of_near_black_pixels(qtbot, win, tmp_path):
     win.inspect_pixel(80, 30)  # mid grey: drawn at its own lightness, no note
     assert "shown at" not in win.inspector.header.text()
     np.testing.assert_array_equal(win.inspector.plane.colours, bin_colours(win.inspector.plane.report.L))
+
+
+def test_about_names_the_version_and_the_terms_of_the_weights(win, monkeypatch):
+    shown = []
+    monkeypatch.setattr(window_module.QMessageBox, "about", lambda parent, title, text: shown.append(text))
+    win.about()
+    from importlib import metadata
+
+    assert f"Colorizer {metadata.version('colorizer')}" in shown[0] and "non-commercial" in shown[0]
