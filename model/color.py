@@ -20,7 +20,7 @@ _F_EPS = 0.2068966  # 6/29, the same threshold on the f side
 
 
 # ---------------------------------------------------------------- numpy, channels last
-def _srgb_to_linear_np(c):
+def srgb_to_linear(c):
     return np.where(c > 0.04045, ((c + 0.055) / 1.055) ** 2.4, c / 12.92)
 
 
@@ -32,7 +32,7 @@ def _linear_to_srgb_np(c):
 def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     """sRGB in [0, 1], shape (..., 3) -> Lab, L in [0, 100]."""
     rgb = np.asarray(rgb, dtype=np.float64)
-    xyz = _srgb_to_linear_np(rgb) @ XYZ_FROM_RGB.T / WHITE_D65
+    xyz = srgb_to_linear(rgb) @ XYZ_FROM_RGB.T / WHITE_D65
     f = np.where(xyz > _EPS, np.cbrt(xyz), _KAPPA * xyz + 16 / 116)
     L = 116 * f[..., 1] - 16
     a = 500 * (f[..., 0] - f[..., 1])

@@ -1,7 +1,7 @@
-"""Lightness through an embedded matrix/TRC ICC profile, and 16-bit results back into it, for what
-Pillow's LittleCMS cannot transform: grey images and 16-bit data. Grey scans often carry a grey profile whose tone curve
-is far from sRGB's (a press "dot gain" curve, say); reading them as sRGB grey would shift every
-tone of the result.
+"""Lightness through an embedded matrix/TRC ICC profile, and 16-bit results back into it, for
+what Pillow's LittleCMS cannot transform: grey images and 16-bit data. Grey scans often carry a
+grey profile whose tone curve is far from sRGB's (a press "dot gain" curve, say); reading them
+as sRGB grey would shift every tone of the result.
 
 Only the profile's tone curves (kTRC, or rTRC/gTRC/bTRC) and, for RGB, its primaries
 (rXYZ/gXYZ/bXYZ) are used: enough for L, which depends on luminance alone, and for a relative
@@ -15,6 +15,8 @@ import struct
 from dataclasses import dataclass
 
 import numpy as np
+
+from .color import srgb_to_linear
 
 # sRGB primaries adapted to the ICC's D50 (columns R, G, B; rows X, Y, Z), as sRGB profiles hold them,
 # and the D65 luminance row that model.color uses: they map a profile's linear RGB to our L.
@@ -97,17 +99,13 @@ def lightness_from_luminance(Y: np.ndarray) -> np.ndarray:
     return (116 * f - 16).astype(np.float32)
 
 
-def _srgb_decode(c: np.ndarray) -> np.ndarray:
-    return np.where(c > 0.04045, ((c + 0.055) / 1.055) ** 2.4, c / 12.92)
-
-
 def is_srgb(profile: ToneProfile) -> bool:
     """An RGB profile that is sRGB up to rounding: converting into it would only add noise."""
     x = np.linspace(0, 1, 1024)
     return (
         profile.to_xyz is not None
         and np.allclose(profile.to_xyz, SRGB_D50, atol=2e-3)
-        and all(np.allclose(curve(x), _srgb_decode(x), atol=2e-4) for curve in profile.curves)
+        and all(np.allclose(curve(x), srgb_to_linear(x), atol=2e-4) for curve in profile.curves)
     )
 
 
@@ -115,7 +113,7 @@ def srgb16_to_profile(rgb: np.ndarray, profile: ToneProfile) -> np.ndarray:
     """16-bit sRGB (H, W, 3) -> the same colours in an RGB matrix/TRC profile's space, 16-bit
     (relative colorimetric; colours outside its gamut are clipped). Row blocks bound the memory."""
     to_profile = np.linalg.solve(profile.to_xyz, SRGB_D50).T.astype(np.float32)
-    decode = _srgb_decode(np.arange(65536) / 65535).astype(np.float32)
+    decode = srgb_to_linear(np.arange(65536) / 65535).astype(np.float32)
     # Each tone curve is inverted once into a table indexed by sqrt(linear light): fine near black,
     # where gamma curves are steep, and a lookup per pixel instead of a search.
     steps = 1 << 18
