@@ -47,6 +47,7 @@ class MainWindow(QMainWindow):
     requestOpen = Signal(int, object, str, float)
     requestRender = Signal(int, object)
     requestSave = Signal(int, object, str, int, bool)
+    requestSaveBeforeAfter = Signal(int, object, str, int)
     requestModel = Signal(int, str, str)
     requestBatch = Signal(int, object, object, object)
 
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self.requestOpen.connect(w.open)
         self.requestRender.connect(w.render)
         self.requestSave.connect(w.save)
+        self.requestSaveBeforeAfter.connect(w.save_before_after)
         self.requestModel.connect(w.load_model)
         self.requestBatch.connect(w.batch)
         w.opened.connect(self._on_opened)
@@ -138,6 +140,9 @@ class MainWindow(QMainWindow):
         self.save_action = self._action(
             "Save &As…", self.save_dialog, "Ctrl+Shift+S", "fa5s.save", "Save the full-resolution result"
         )
+        self.before_after_action = self._action(
+            "Save &Before/After…", self.save_before_after_dialog, None, None, "Save the grey photo beside its colourisation"
+        )
         self.export_action = self._action(
             "&Export Folder…", self.export_folder, "Ctrl+E", "fa5s.images", "Colourise a whole folder"
         )
@@ -175,7 +180,15 @@ class MainWindow(QMainWindow):
         self.card_action = self._action("Model &Card…", self.show_model_card)
         self.load_model_action = self._action("&Load Weights File…", self.load_weights_dialog)
         about_action = self._action("&About Colorizer", self.about)
-        for a in (self.save_action, self.copy_action, self.undo_action, self.redo_action, self.next_action, self.previous_action):
+        for a in (
+            self.save_action,
+            self.before_after_action,
+            self.copy_action,
+            self.undo_action,
+            self.redo_action,
+            self.next_action,
+            self.previous_action,
+        ):
             a.setEnabled(False)
 
         bar = self.menuBar()
@@ -186,6 +199,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.next_action)
         file_menu.addSeparator()
         file_menu.addAction(self.save_action)
+        file_menu.addAction(self.before_after_action)
         file_menu.addAction(self.export_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
@@ -373,7 +387,7 @@ class MainWindow(QMainWindow):
         self.colour_view.set_original(qimage_gray(session.view.gray8), image.size)
         self.refresh_preview()
         self.views.fit()
-        for a in (self.save_action, self.copy_action, self.next_action, self.previous_action):
+        for a in (self.save_action, self.before_after_action, self.copy_action, self.next_action, self.previous_action):
             a.setEnabled(True)
         self._update_undo()
         self.inspector.show_report(None, None, session.temperature)
@@ -532,6 +546,24 @@ class MainWindow(QMainWindow):
         self.job += 1
         self._busy(True)
         self.requestSave.emit(self.job, s, str(target), quality, True)  # asked above if it is the original
+        self.settings.setValue("lastSaveFolder", str(target.parent))
+
+    def save_before_after_dialog(self) -> None:
+        s = self.session
+        if s is None:
+            return
+        suggestion = str(Path(self._last_folder("lastSaveFolder")) / f"{s.image.path.stem}_before_after.jpg")
+        path, _ = QFileDialog.getSaveFileName(self, "Save before and after", suggestion, SAVE_FILTER)
+        if path:
+            self.save_before_after_to(path)
+
+    def save_before_after_to(self, path: str, quality: int = 92) -> None:
+        if self.session is None:
+            return
+        target = Path(path) if Path(path).suffix.lower() in SUFFIX_FORMAT else Path(path).with_suffix(".jpg")
+        self.job += 1
+        self._busy(True)
+        self.requestSaveBeforeAfter.emit(self.job, self.session, str(target), quality)
         self.settings.setValue("lastSaveFolder", str(target.parent))
 
     def _on_saved(self, job: int, path: str) -> None:

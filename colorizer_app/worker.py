@@ -67,6 +67,12 @@ class Worker(QObject):
         except Exception as e:
             self.failed.emit(job, f"Cannot save {path}", describe(e))
 
+    def save_before_after(self, job: int, session: Session, path: str, quality: int) -> None:
+        try:
+            self.saved.emit(job, str(session.save_before_after(path, quality=quality)))
+        except Exception as e:
+            self.failed.emit(job, f"Cannot save {path}", describe(e))
+
     def load_model(self, job: int, path: str, device: str) -> None:
         try:
             from model.registry import bundled_models

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from .imageio import LoadedImage, save_image
+from .imageio import ImageSaveError, LoadedImage, save_image
 from .pipeline import Colorizer, ModeEdit, PixelReport, Prediction, lightness_index
 
 PREVIEW_MAX_PIXELS = 2_000_000  # the on-screen preview: about a 1920x1080 screen's worth
@@ -37,6 +37,19 @@ def gray_from_lightness(L: np.ndarray) -> np.ndarray:
     from .color import lightness_to_gray_torch
 
     return (lightness_to_gray_torch(torch.from_numpy(L)) * 255 + 0.5).to(torch.uint8).numpy()
+
+
+def side_by_side(before: np.ndarray, after: np.ndarray, gap: float = 0.01) -> np.ndarray:
+    """Grey photo (H, W) uint8 and its colourisation (H, W, 3), uint8 or uint16, as one 8-bit
+    sRGB image with a white gap of ``gap`` of the width between them: for showing what was done."""
+    if after.dtype == np.uint16:
+        after = ((after.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+    h, w = before.shape
+    g = max(2, round(w * gap))
+    out = np.full((h, 2 * w + g, 3), 255, np.uint8)
+    out[:, :w] = before[..., None]
+    out[:, w + g :] = after
+    return out
 
 
 class Session:
@@ -78,6 +91,13 @@ class Session:
 
     def save(self, path, quality: int = 92, overwrite_source: bool = False) -> Path:
         return save_image(self.full_resolution(), path, self.image, quality=quality, overwrite_source=overwrite_source)
+
+    def save_before_after(self, path, quality: int = 92) -> Path:
+        """The original's grey beside the result, full resolution, 8-bit sRGB."""
+        path = Path(path)
+        if path.exists() and path.resolve() == self.image.path.resolve():
+            raise ImageSaveError(f"{path.name}: refusing to overwrite the original photo")
+        return save_image(side_by_side(gray_from_lightness(self.image.L), self.full_resolution()), path, quality=quality)
 
     # ------------------------------------------------------------------ inspection
     def set_point(self, x: int, y: int) -> tuple[int, int]:

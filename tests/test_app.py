@@ -263,3 +263,13 @@ def test_about_names_the_version_and_the_terms_of_the_weights(win, monkeypatch):
     from importlib import metadata
 
     assert f"Colorizer {metadata.version('colorizer')}" in shown[0] and "non-commercial" in shown[0]
+
+
+def test_before_after_is_saved_from_the_file_menu(qtbot, win, photo, tmp_path):
+    assert not win.before_after_action.isEnabled()  # nothing open yet
+    open_and_wait(qtbot, win, photo)
+    assert win.before_after_action.isEnabled()
+    win.save_before_after_to(str(tmp_path / "both"))  # no suffix: JPEG
+    out = tmp_path / "both.jpg"
+    qtbot.waitUntil(out.exists, timeout=20000)
+    assert Image.open(out).size == (2 * 160 + 2, 120)

@@ -143,3 +143,33 @@ def test_command_line_gives_the_same_pixels_as_the_api(tmp_path):
     expected = c.compose(c.predict(im.L), im.L, 0.3)
     got = np.asarray(Image.open(tmp_path / "out" / "photo_color.png"))
     np.testing.assert_array_equal(got, expected)
+
+
+def test_side_by_side_puts_the_grey_photo_beside_the_result():
+    from model.session import side_by_side
+
+    grey = np.full((10, 100), 40, np.uint8)
+    result = np.zeros((10, 100, 3), np.uint16)
+    result[..., 0] = 65535  # a 16-bit red result comes out as 8-bit red
+    both = side_by_side(grey, result)
+    assert both.shape == (10, 202, 3) and both.dtype == np.uint8
+    assert (both[:, :100] == 40).all() and (both[:, 100:102] == 255).all()
+    assert (both[:, 102:, 0] == 255).all() and (both[:, 102:, 1:] == 0).all()
+
+
+def test_before_after_is_saved_at_full_resolution_and_spares_the_original(colorizer, tmp_path):
+    from model.imageio import ImageSaveError
+    from model.session import Session, gray_from_lightness
+
+    image = load_image(make_all(tmp_path)["gray.png"])
+    session = Session(colorizer, image, colorizer.predict(image.L))
+    out = session.save_before_after(tmp_path / "ba.png")
+    saved = np.asarray(Image.open(out))
+    w, h = image.size
+    assert saved.shape == (h, 2 * w + 2, 3)
+    np.testing.assert_array_equal(saved[:, :w, 0], gray_from_lightness(image.L))
+    np.testing.assert_array_equal(saved[:, w + 2 :], session.full_resolution())
+    before = image.path.read_bytes()
+    with pytest.raises(ImageSaveError, match="refusing to overwrite"):
+        session.save_before_after(image.path)
+    assert image.path.read_bytes() == before
