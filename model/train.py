@@ -70,6 +70,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--ema", type=float, default=0.999, help="decay of the weight average (0: off)")
     p.add_argument("--channels", type=int, default=96, help="decoder width of the lite net")
     p.add_argument("--encoder", choices=["lite0", "lite2"], default="lite0", help="ImageNet encoder of the lite net")
+    p.add_argument(
+        "--global-context", action="store_true", help="feed the ImageNet head's pooled features to the decoder (lite net)"
+    )
     p.add_argument("--val-every", type=int, default=500)
     p.add_argument("--val-limit", type=int, default=0, help="validate on the first N photos only (0: all)")
     p.add_argument("--ckpt-every", type=int, default=200)
@@ -252,7 +255,9 @@ def main(argv=None) -> int:
     # The network.
     deep = args.arch == "eccv16"
     if args.arch == "lite":
-        net = build_net("lite", channels=args.channels, encoder=args.encoder, pretrained=not args.init)
+        net = build_net(
+            "lite", channels=args.channels, encoder=args.encoder, global_context=args.global_context, pretrained=not args.init
+        )
     else:
         net = build_net("eccv16", deep_supervision=True)
     if args.init:
@@ -264,8 +269,9 @@ def main(argv=None) -> int:
         net.to(memory_format=torch.channels_last)
     ema = copy.deepcopy(net).eval() if args.ema > 0 else None
     model = torch.nn.parallel.DistributedDataParallel(net) if ddp else net
-    encoder = [p for n, p in net.named_parameters() if n.startswith("encoder.") and p.requires_grad]
-    rest = [p for n, p in net.named_parameters() if not n.startswith("encoder.") and p.requires_grad]
+    pretrained = {id(p) for p in net.encoder_parameters()} if hasattr(net, "encoder_parameters") else set()
+    encoder = [p for p in net.parameters() if id(p) in pretrained and p.requires_grad]
+    rest = [p for p in net.parameters() if id(p) not in pretrained and p.requires_grad]
     groups = [{"params": rest, "name": "decoder"}] + ([{"params": encoder, "name": "encoder"}] if encoder else [])
     opt = torch.optim.AdamW(groups, lr=args.lr, weight_decay=args.weight_decay)
 

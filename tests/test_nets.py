@@ -149,3 +149,26 @@ def test_architecture_line_names_the_encoder():
     assert "EfficientNet-Lite0" in describe_architecture(build_net("lite", channels=32))
     with pytest.raises(ValueError, match="lite7"):
         LiteColorNet(encoder="lite7")
+
+
+def test_global_context_starts_as_the_plain_net_and_carries_the_imagenet_head(tmp_path):
+    torch.manual_seed(0)
+    plain = LiteColorNet(channels=32, pretrained=True).eval()
+    torch.manual_seed(0)
+    net = LiteColorNet(channels=32, pretrained=True, global_context=True).eval()
+    head = load_imagenet_state_dict("lite0")
+    torch.testing.assert_close(net.global_conv.weight, head["_conv_head.weight"])
+    torch.testing.assert_close(net.global_bn.running_var, head["_bn1.running_var"])
+    assert {id(p) for p in net.global_conv.parameters()} <= {id(p) for p in net.encoder_parameters()}
+    x = torch.rand(2, 1, 64, 96) * 100
+    with torch.no_grad():
+        torch.testing.assert_close(net(x), plain(x))  # the zero projection adds nothing yet
+        net.global_proj.bias.fill_(1.0)
+        net.global_proj.weight.normal_()
+        out = net(x)
+    assert not torch.allclose(out, plain(x))
+    export_weights(net, tmp_path / "g.pt", half=False)
+    loaded, _ = load_net(tmp_path / "g.pt")
+    assert loaded.config["global_context"] and "global context" in describe_architecture(loaded)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(x), out)

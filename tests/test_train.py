@@ -160,16 +160,20 @@ def test_fine_tune_without_rebalancing_from_exported_weights(scenes, tmp_path):
     assert card["lambda"] == 1 and card["training"]["steps"] == 2
 
 
-def test_frozen_encoder_stays_put_then_trains(scenes, tmp_path):
+@pytest.mark.parametrize("context", [[], ["--global-context"]], ids=["plain", "global-context"])
+def test_frozen_encoder_stays_put_then_trains(scenes, tmp_path, context):
     fast = [a for a in FAST if a not in ("--freeze-encoder", "0")]
-    common = ["--data", str(scenes / "train"), "--iters", "8", "--ckpt-every", "100", "--val-every", "100", *fast]
+    common = ["--data", str(scenes / "train"), "--iters", "8", "--ckpt-every", "100", "--val-every", "100", *fast, *context]
     out = tmp_path / "run"
     train.main([*common, "--out", str(out), "--freeze-encoder", "4", "--weight-decay", "0.5", "--stop-at", "4"])
-    start = {k: v for k, v in build_net("lite", channels=32, pretrained=True).named_parameters()}
+    net = build_net("lite", channels=32, pretrained=True, global_context=bool(context))
+    start = dict(net.named_parameters())
     frozen = torch.load(out / "checkpoint.pt", weights_only=True)["model"]
     train.main([*common, "--out", str(out), "--freeze-encoder", "4", "--weight-decay", "0.5", "--resume"])
     trained = torch.load(out / "checkpoint.pt", weights_only=True)["model"]
-    encoder = [k for k in start if k.startswith("encoder.")]
+    pretrained = {id(p) for p in net.encoder_parameters()}
+    encoder = [k for k, p in start.items() if id(p) in pretrained]  # with context: the ImageNet head too
+    assert any(k.startswith("global_conv.") for k in encoder) == bool(context)
     assert all(torch.equal(frozen[k], start[k].detach()) for k in encoder)
     assert not all(torch.equal(trained[k], start[k].detach()) for k in encoder)
     assert not torch.equal(frozen["head.1.weight"], start["head.1.weight"].detach())

@@ -24,9 +24,10 @@ def describe_architecture(net: nn.Module) -> str:
     """One line for a model card."""
     if isinstance(net, LiteColorNet):
         encoder = net.config.get("encoder", "lite0").replace("lite", "EfficientNet-Lite")
+        context = " with global context from the ImageNet head" if net.config.get("global_context") else ""
         return (
-            f"LiteColorNet: {encoder} encoder (ImageNet weights) + FPN decoder ({net.config['channels']} channels), "
-            "313-bin logits at 1/4 resolution"
+            f"LiteColorNet: {encoder} encoder (ImageNet weights) + FPN decoder ({net.config['channels']} channels)"
+            f"{context}, 313-bin logits at 1/4 resolution"
         )
     return "ECCV16Net: the paper's 8-block VGG-style network, 313-bin logits at 1/4 resolution"
 

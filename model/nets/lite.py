@@ -1,5 +1,9 @@
 """LiteColorNet: an ImageNet-pretrained EfficientNet-Lite encoder (Lite0 or Lite2) with an FPN decoder that
-predicts 313-bin logits at 1/4 of the input resolution. The network we bundle."""
+predicts 313-bin logits at 1/4 of the input resolution. The network we bundle.
+
+With ``global_context`` the classifier's own pretrained head (1x1 conv to 1280 channels, pooled
+over the photo) feeds one vector per photo into the decoder's top level, after the fusion layer
+of Iizuka et al. (2016): what the whole photo shows, for every pixel."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from torch import nn
 
 from ..bins import Q
 from ..color import lightness_to_gray_torch
-from .efficientnet_lite import EfficientNetLiteTrunk, load_imagenet_state_dict, rgb_to_input
+from .efficientnet_lite import HEAD_CHANNELS, EfficientNetLiteTrunk, load_imagenet_state_dict, rgb_to_input
 
 
 def _conv_bn_relu(c_in: int, c_out: int) -> nn.Sequential:
@@ -20,26 +24,44 @@ class LiteColorNet(nn.Module):
     STRIDE = 32  # inputs should be a multiple of this
     OUTPUT_STRIDE = 4
 
-    def __init__(self, channels: int = 64, pretrained: bool = False, encoder: str = "lite0"):
+    def __init__(self, channels: int = 64, pretrained: bool = False, encoder: str = "lite0", global_context: bool = False):
         super().__init__()
-        self.config = {"channels": channels, "encoder": encoder}
+        self.config = {"channels": channels, "encoder": encoder, **({"global_context": True} if global_context else {})}
         self.encoder = EfficientNetLiteTrunk(encoder)
         if pretrained:
+            imagenet = load_imagenet_state_dict(encoder)
             classifier = ("_conv_head", "_bn1.", "_fc")
-            state = {k: v for k, v in load_imagenet_state_dict(encoder).items() if not k.startswith(classifier)}
-            self.encoder.load_state_dict(state, strict=True)
+            self.encoder.load_state_dict({k: v for k, v in imagenet.items() if not k.startswith(classifier)}, strict=True)
         self.lateral = nn.ModuleList(nn.Conv2d(c, channels, 1) for c in self.encoder.feature_channels)
         self.smooth = nn.ModuleList(_conv_bn_relu(channels, channels) for _ in self.encoder.feature_channels[1:])
         self.head = nn.Sequential(_conv_bn_relu(channels, channels), nn.Conv2d(channels, Q, 1))
+        self.global_context = global_context
+        if global_context:
+            self.global_conv = nn.Conv2d(self.encoder.feature_channels[-1], HEAD_CHANNELS, 1, bias=False)
+            self.global_bn = nn.BatchNorm2d(HEAD_CHANNELS)
+            self.global_proj = nn.Linear(HEAD_CHANNELS, channels)
+            nn.init.zeros_(self.global_proj.weight)  # starts as the plain FPN
+            nn.init.zeros_(self.global_proj.bias)
+            if pretrained:
+                self.global_conv.load_state_dict({"weight": imagenet["_conv_head.weight"]}, strict=True)
+                bn = {k.removeprefix("_bn1."): v for k, v in imagenet.items() if k.startswith("_bn1.")}
+                self.global_bn.load_state_dict(bn, strict=True)
 
     def encoder_parameters(self):
-        return self.encoder.parameters()
+        """The ImageNet-pretrained weights (the trainer freezes them first, then trains them slower)."""
+        yield from self.encoder.parameters()
+        if self.global_context:
+            yield from self.global_conv.parameters()
+            yield from self.global_bn.parameters()
 
     def forward(self, L: torch.Tensor) -> torch.Tensor:
         """L (B, 1, H, W) in [0, 100] -> logits (B, 313, H/4, W/4)."""
         gray = lightness_to_gray_torch(L) * 255.0
         feats = self.encoder(rgb_to_input(gray).expand(-1, 3, -1, -1))
         x = self.lateral[-1](feats[-1])
+        if self.global_context:
+            photo = F.relu6(self.global_bn(self.global_conv(feats[-1]))).mean(dim=(2, 3))
+            x = x + self.global_proj(photo)[:, :, None, None]
         # Top-down: stride 32 -> 16 -> 8 -> 4, adding each level's lateral features.
         for level in range(len(feats) - 2, -1, -1):
             x = self.smooth[level](x)
