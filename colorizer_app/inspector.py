@@ -180,7 +180,8 @@ class Inspector(QWidget):
         layout.addWidget(self.numbers)
 
     def show_report(self, point: tuple[int, int] | None, report: PixelReport | None, T: float) -> None:
-        colours = None if report is None else bin_colours(display_lightness(report.L))
+        shown = None if report is None else display_lightness(report.L)
+        colours = None if report is None else bin_colours(shown)
         self.plane.set_report(report, colours)
         self.modes.clear()
         if report is None:
@@ -192,7 +193,6 @@ class Inspector(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, q)
             self.modes.addItem(item)
         a, b = report.ab
-        shown = display_lightness(report.L)
         note = "" if shown == report.L else f" (shown at {shown:.0f})"
         self.header.setText(f"Pixel ({point[0]}, {point[1]}), L = {report.L:.1f}{note}")
         self.numbers.setText(

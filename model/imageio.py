@@ -82,15 +82,21 @@ def _orient(arr: np.ndarray, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(ops[orientation](arr)) if orientation in ops else arr
 
 
-def _lightness_from_rgb(rgb: np.ndarray, maxval: float) -> tuple[np.ndarray, float]:
-    """L (H, W) float32 and mean chroma, in bands to bound memory on huge scans."""
+def _lightness_from_rgb(rgb: np.ndarray, maxval: float, luts: list[np.ndarray] | None = None) -> tuple[np.ndarray, float]:
+    """L (H, W) float32 and mean chroma, in bands to bound memory on huge scans. With ``luts``
+    (per channel, the luminance of each code value through an embedded profile) L comes from
+    them; the chroma, which only tells colour from grey, is read as sRGB either way."""
     h = rgb.shape[0]
     L = np.empty(rgb.shape[:2], np.float32)
     chroma_sum = 0.0
     band = max(1, 1_000_000 // max(1, rgb.shape[1]))
     for y in range(0, h, band):
-        lab = rgb_to_lab(rgb[y : y + band].astype(np.float32) / maxval)
-        L[y : y + band] = lab[..., 0]
+        rows = rgb[y : y + band]
+        lab = rgb_to_lab(rows.astype(np.float32) / maxval)
+        if luts is None:
+            L[y : y + band] = lab[..., 0]
+        else:
+            L[y : y + band] = lightness_from_luminance(sum(lut[rows[..., c]] for c, lut in enumerate(luts)))
         chroma_sum += float(np.hypot(lab[..., 1], lab[..., 2]).sum())
     return L, chroma_sum / max(1, L.size)
 
@@ -122,18 +128,6 @@ def _lightness_from_gray(gray: np.ndarray, maxval: int, icc: bytes | None, notes
         levels = np.arange(maxval + 1, dtype=np.float64) / maxval
         lut = rgb_to_lab(np.repeat(levels[:, None], 3, axis=1))[:, 0].astype(np.float32)
     return lut[gray]
-
-
-def _lightness_from_rgb16(rgb: np.ndarray, icc: bytes | None, notes: list[str]) -> tuple[np.ndarray, float]:
-    """L and mean chroma of 16-bit RGB; L through an RGB matrix/TRC profile when there is one."""
-    L, chroma = _lightness_from_rgb(rgb, 65535)
-    luts = _profile_luminance(icc, "RGB", 65535, notes)
-    if luts is not None:
-        band = max(1, 1_000_000 // max(1, rgb.shape[1]))
-        for y in range(0, rgb.shape[0], band):
-            rows = rgb[y : y + band]
-            L[y : y + band] = lightness_from_luminance(sum(lut[rows[..., c]] for c, lut in enumerate(luts)))
-    return L, chroma
 
 
 def _read_tiff16(path: Path) -> np.ndarray | None:
@@ -206,7 +200,7 @@ def load_image(path: str | os.PathLike) -> LoadedImage:
         if arr16.ndim == 2:
             L, chroma = _lightness_from_gray(arr16, 65535, icc, notes), 0.0
         else:
-            L, chroma = _lightness_from_rgb16(arr16, icc, notes)
+            L, chroma = _lightness_from_rgb(arr16, 65535, _profile_luminance(icc, "RGB", 65535, notes))
     elif upright.mode in ("I;16", "I;16B", "I;16L", "I"):
         bits = 16
         gray = np.asarray(upright).astype(np.int64).clip(0, 65535)
