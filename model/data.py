@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import random
 from pathlib import Path
@@ -14,12 +15,13 @@ import torch
 from PIL import Image, ImageOps
 from torch.utils.data import Dataset, DistributedSampler, Sampler
 
+from .bins import Q
 from .color import rgb_to_lab, rgb_to_lab_torch
-from .rebalance import count_bins
+from .encoding import soft_encode_sparse
 
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp"}
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".gif"}
 GRAY_CHROMA = 1.5  # mean Lab chroma under which a photo counts as grayscale
 
 
@@ -27,6 +29,11 @@ def list_images(root: str | os.PathLike, recursive: bool = True) -> list[Path]:
     root = Path(root)
     pattern = root.rglob("*") if recursive else root.glob("*")
     return sorted(p for p in pattern if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+
+
+def list_many(roots: list[str | os.PathLike]) -> list[Path]:
+    """The photos of several folders, each folder's in sorted order."""
+    return [f for root in roots for f in list_images(root)]
 
 
 def load_rgb(path: str | os.PathLike) -> Image.Image:
@@ -39,49 +46,100 @@ def load_rgb(path: str | os.PathLike) -> Image.Image:
         raise OSError(f"{path}: cannot read image ({e})") from e
 
 
-def mean_chroma(rgb: np.ndarray) -> float:
-    lab = rgb_to_lab(rgb / 255.0)
-    return float(np.hypot(lab[..., 1], lab[..., 2]).mean())
-
-
-def _files_digest(files: list[Path]) -> str:
-    h = hashlib.sha1()
+def _files_digest(files: list[Path], sample: int) -> str:
+    h = hashlib.sha1(f"sample={sample}".encode())
     for f in files:
         h.update(str(f).encode())
         h.update(str(f.stat().st_size).encode())
     return h.hexdigest()
 
 
-def scan_training_set(files: list[Path], cache: Path | None = None) -> tuple[list[Path], np.ndarray]:
-    """One pass over the corpus: drop unreadable and grayscale photos, count the ab prior.
+PRIOR_THUMB = 128  # the prior needs statistics, not detail
 
-    Returns the usable files and the prior (bin counts, 313). Cached in ``cache`` (JSON).
+
+def _count_photo(path: Path) -> tuple[str, np.ndarray | None, str]:
+    """One photo's ab bin counts at thumbnail size, or None with the reason it was skipped."""
+    try:
+        with Image.open(path) as im:
+            im.draft("RGB", (PRIOR_THUMB * 2, PRIOR_THUMB * 2))  # JPEG: decode at 1/2..1/8 scale
+            im = ImageOps.exif_transpose(im).convert("RGB")
+            im.thumbnail((PRIOR_THUMB, PRIOR_THUMB), Image.BILINEAR)
+    except Exception as e:  # PIL raises a zoo of types for broken files
+        return str(path), None, f"cannot read image ({e})"
+    rgb = np.asarray(im, dtype=np.float64) / 255.0
+    lab = rgb_to_lab(rgb)
+    if float(np.hypot(lab[..., 1], lab[..., 2]).mean()) < GRAY_CHROMA:
+        return str(path), None, "grayscale"
+    ab = torch.from_numpy(lab[..., 1:].astype(np.float32)).permute(2, 0, 1)[None]
+    counts = np.bincount(soft_encode_sparse(ab).nearest.numpy(), minlength=Q).astype(np.float64)
+    return str(path), counts, ""
+
+
+def scan_training_set(
+    files: list[Path], cache: Path | None = None, sample: int = 0, workers: int = 1, seed: int = 0
+) -> tuple[list[Path], np.ndarray]:
+    """The ab prior (bin counts, 313) of the corpus, and the files to train on.
+
+    ``sample`` > 0 counts a seeded random subset of that many photos (20,000 photos pin every
+    bin's share to well under 1% of itself; the whole corpus is not needed); unreadable and
+    grayscale photos among those counted are dropped, the others are trained on as listed (the
+    loss gives grey crops no weight and the loader skips unreadable files). ``workers``
+    processes decode in parallel. Cached in ``cache`` (JSON) by the file list and the sample size.
     """
-    digest = _files_digest(files)
+    digest = _files_digest(files, sample)
     if cache is not None and cache.exists():
         data = json.loads(cache.read_text())
         if data.get("digest") == digest:
-            return [Path(f) for f in data["files"]], np.array(data["counts"])
-    kept, counts = [], np.zeros(313)
-    for f in files:
-        try:
-            im = load_rgb(f)
-        except OSError as e:
-            log.warning("skipping %s", e)
-            continue
-        im.thumbnail((128, 128), Image.BILINEAR)  # the prior needs statistics, not detail
-        rgb = np.asarray(im, dtype=np.float64)
-        if mean_chroma(rgb) < GRAY_CHROMA:
-            log.info("skipping grayscale photo %s", f)
-            continue
-        lab = rgb_to_lab_torch(torch.from_numpy(rgb / 255.0).permute(2, 0, 1)[None].float())
-        counts += count_bins(lab[:, 1:])
-        kept.append(f)
+            dropped = set(data.get("dropped", []))
+            return [f for f in files if str(f) not in dropped], np.array(data["counts"])
+    counted = files if not sample or sample >= len(files) else random.Random(seed).sample(files, sample)
+    counts, dropped = np.zeros(Q), []
+    if workers > 1 and len(counted) >= 1000:  # below that, starting the processes costs more than it saves
+        with multiprocessing.get_context("spawn").Pool(workers, initializer=torch.set_num_threads, initargs=(1,)) as pool:
+            results = pool.imap_unordered(_count_photo, counted, chunksize=64)
+            for name, c, why in results:
+                counts, dropped = _tally(name, c, why, counts, dropped)
+    else:
+        for name, c, why in map(_count_photo, counted):
+            counts, dropped = _tally(name, c, why, counts, dropped)
+    log.info("prior counted on %d photos (%d skipped)", len(counted) - len(dropped), len(dropped))
     if cache is not None:
         tmp = cache.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"digest": digest, "files": [str(f) for f in kept], "counts": counts.tolist()}))
+        tmp.write_text(json.dumps({"digest": digest, "sampled": len(counted), "dropped": dropped, "counts": counts.tolist()}))
         os.replace(tmp, cache)
-    return kept, counts
+    gone = set(dropped)
+    return [f for f in files if str(f) not in gone], counts
+
+
+def _tally(name: str, c: np.ndarray | None, why: str, counts: np.ndarray, dropped: list[str]):
+    if c is not None:
+        return counts + c, dropped
+    if why == "grayscale":
+        log.info("skipping grayscale photo %s", name)
+    else:
+        log.warning("skipping %s: %s", name, why)
+    dropped.append(name)
+    return counts, dropped
+
+
+def source_of(path: Path, roots: list[Path]) -> str:
+    """The set a photo comes from: its first folder under the --data root that holds it."""
+    for root in roots:
+        try:
+            rel = path.relative_to(root)
+        except ValueError:
+            continue
+        return f"{root.name}/{rel.parts[0]}" if len(rel.parts) > 1 else root.name
+    return path.parent.name
+
+
+def source_weights(sources: list[str], power: float) -> np.ndarray:
+    """Per-photo sampling weights that give each source a share proportional to its size**power
+    (1: every photo alike, 0: every source alike, 0.5: between); they sum to 1."""
+    names, inverse, sizes = np.unique(np.asarray(sources), return_inverse=True, return_counts=True)
+    per_photo = sizes.astype(np.float64) ** (power - 1.0)
+    w = per_photo[inverse]
+    return w / w.sum()
 
 
 class RandomCrops(Dataset):
@@ -144,6 +202,25 @@ class SeededSampler(Sampler):
         for pos, i in enumerate(self.inner):
             if pos >= self.skip:
                 yield i, hash((self.seed, self.epoch, self.rank, pos)) & 0x7FFFFFFF
+
+
+class BalancedSampler(Sampler):
+    """Like SeededSampler, but draws photos with replacement by ``weights`` (source_weights), so
+    that no source dominates; the draw depends only on (seed, epoch), hence resumable."""
+
+    def __init__(self, weights: np.ndarray, seed: int, rank: int = 0, world: int = 1, epoch: int = 0, skip: int = 0):
+        self.weights, self.seed, self.rank, self.world, self.epoch, self.skip = weights, seed, rank, world, epoch, skip
+        self.per_rank = len(weights) // world
+
+    def __len__(self) -> int:
+        return self.per_rank - self.skip
+
+    def __iter__(self):
+        rng = np.random.default_rng([self.seed, self.epoch])
+        draws = rng.choice(len(self.weights), size=self.per_rank * self.world, p=self.weights)
+        for pos, i in enumerate(draws[self.rank :: self.world]):
+            if pos >= self.skip:
+                yield int(i), hash((self.seed, self.epoch, self.rank, pos)) & 0x7FFFFFFF
 
 
 def rgb_batch_to_lab(batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -69,6 +69,12 @@ class AucAccumulator:
         raw, rebalanced = self._auc(np.sum(self.images, axis=0))
         return {"auc_raw": float(raw), "auc_rebalanced": float(rebalanced)}
 
+    def subset(self, indices) -> AucAccumulator:
+        """The same measure over some of the images (a part of the validation set)."""
+        part = AucAccumulator.__new__(AucAccumulator)
+        part.bin_weights, part.images = self.bin_weights, [self.images[i] for i in indices]
+        return part
+
     def largest_image_share(self) -> float:
         """The largest share of the rebalanced weight that a single image holds."""
         mass = np.array([h[1].sum() for h in self.images])

@@ -33,12 +33,24 @@ from tqdm import tqdm
 from .annealed import BRIEF_T, PAPER_T, annealed_mean
 from .atomic import atomic_torch_save
 from .bins import AB_BINS, Q
-from .data import GRAY_CHROMA, RandomCrops, SeededSampler, list_images, load_eval_set, rgb_batch_to_lab, scan_training_set
-from .encoding import soft_encode
+from .data import (
+    GRAY_CHROMA,
+    BalancedSampler,
+    RandomCrops,
+    SeededSampler,
+    list_images,
+    list_many,
+    load_eval_set,
+    rgb_batch_to_lab,
+    scan_training_set,
+    source_of,
+    source_weights,
+)
+from .encoding import SparseTargets, soft_encode_sparse
 from .metrics import AucAccumulator
 from .nets import build_net
 from .pipeline import pick_device
-from .rebalance import DEFAULT_LAMBDA, pixel_weights, rebalance_weights
+from .rebalance import DEFAULT_LAMBDA, rebalance_weights
 from .weights import export_weights, load_into
 
 log = logging.getLogger("colorizer.train")
@@ -48,8 +60,13 @@ VAL_TEMPERATURES = (0.1, BRIEF_T, 0.25, PAPER_T, 0.6, 1.0)
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="colorizer-train", description=__doc__.split("\n\n")[0])
-    p.add_argument("--data", required=True, help="folder tree of colour photos")
-    p.add_argument("--val", help="validation folder")
+    p.add_argument("--data", action="append", required=True, help="folder tree of colour photos (repeatable)")
+    p.add_argument("--val", action="append", help="validation folder (repeatable; each is also reported alone)")
+    p.add_argument("--balance", type=float, default=1.0,
+                   help="each source folder's share of samples grows as its size**B: 1 every photo alike, 0 every source alike")
+    p.add_argument("--prior-sample", type=int, default=20000, help="photos counted for the ab prior (0: all)")
+    p.add_argument("--prior-workers", type=int, default=2, help="processes that count the prior")
+    p.add_argument("--val-temperatures", type=float, nargs="+", default=list(VAL_TEMPERATURES))
     p.add_argument("--arch", choices=["lite", "eccv16"], default="lite")
     p.add_argument("--size", type=int, default=176, help="crop size (the paper: 176)")
     p.add_argument("--batch", type=int, default=16, help="batch per process")
@@ -86,17 +103,47 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 # ----------------------------------------------------------------------------- the objective
-def rebalanced_ce(logits: torch.Tensor, z: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-    """Eq. 2: -sum_hw v(Z_hw) sum_q Z_hwq log Zhat_hwq, averaged per location."""
-    return (-(z * F.log_softmax(logits.float(), dim=1)).sum(dim=1) * v).mean()
+def rebalanced_ce(logits: torch.Tensor, targets: SparseTargets, v: torch.Tensor) -> torch.Tensor:
+    """Eq. 2: -sum_hw v(Z_hw) sum_q Z_hwq log Zhat_hwq, averaged per location.
+
+    Z has 10 non-zero bins per pixel and sums to 1, so the sum is logsumexp(logits) minus the
+    Z-weighted logits of those bins: no dense 313-channel target, and no copy when the logits
+    are channels-last (each pixel's 313 logits then lie side by side)."""
+    x = logits.float().permute(0, 2, 3, 1).reshape(-1, Q)
+    return _SparseCrossEntropy.apply(x, targets.bins, targets.weights, v.reshape(-1))
+
+
+class _SparseCrossEntropy(torch.autograd.Function):
+    """mean_n v_n (logsumexp(x_n) - sum_k w_nk x_n[bins_nk]) with the gradient written out:
+    (softmax(x_n) - w_n scattered) v_n / N, from the softmax kept by the forward pass (autograd
+    would recompute it and build a dense zero tensor for the gather)."""
+
+    @staticmethod
+    def forward(ctx, x, bins, w, v):
+        m = x.amax(dim=1, keepdim=True)
+        p = (x - m).exp_()
+        s = p.sum(dim=1, keepdim=True)
+        p.div_(s)
+        per_pixel = (m + s.log()).squeeze(1) - (x.gather(1, bins) * w).sum(dim=1)
+        ctx.save_for_backward(p, bins, w, v)
+        return (per_pixel * v).mean()
+
+    @staticmethod
+    def backward(ctx, grad):
+        p, bins, w, v = ctx.saved_tensors
+        coef = (v * (grad / len(v)))[:, None]
+        g = p.mul_(coef)  # p is not needed again
+        g.scatter_add_(1, bins, -w * coef)
+        return g, None, None, None
 
 
 def targets_at(ab: torch.Tensor, stride: int, weights: torch.Tensor, keep: torch.Tensor):
-    """Soft-encoded targets and per-pixel weights at 1/stride; grey crops get weight 0."""
+    """Soft-encoded targets (sparse) and per-pixel weights (B, H, W) at 1/stride; grey crops get weight 0."""
     ab_small = F.avg_pool2d(ab, stride)
-    z = soft_encode(ab_small)
-    v = pixel_weights(z, weights) * keep.view(-1, 1, 1)
-    return z, v
+    targets = soft_encode_sparse(ab_small)
+    B, _, H, W = ab_small.shape
+    v = weights.to(ab.device)[targets.nearest].view(B, H, W) * keep.view(-1, 1, 1)
+    return targets, v
 
 
 def jitter_tone(L: torch.Tensor, amount: float, step: int, seed: int) -> torch.Tensor:
@@ -128,8 +175,10 @@ def evaluate(
     device,
     batch: int = 16,
     temperatures=VAL_TEMPERATURES,
+    groups: list[str] | None = None,
 ) -> dict:
-    """Validation loss and AuC (raw, rebalanced) at each temperature, on photos at 256x256."""
+    """Validation loss and AuC (raw, rebalanced) at each temperature, on photos at 256x256;
+    with ``groups`` (a name per photo) also each group's AuC at the best temperature."""
     net.eval()
     accs = {T: AucAccumulator(prior) for T in temperatures}
     losses = []
@@ -152,6 +201,12 @@ def evaluate(
     best_T = max(temperatures, key=lambda T: sum(out[f"T={T:.3g}"].values()))
     out["best_T"] = best_T
     out["score"] = sum(out[f"T={best_T:.3g}"].values())
+    if groups:
+        names = np.asarray(groups)
+        out["groups"] = {
+            g: {k: round(v, 2) for k, v in accs[best_T].subset(np.flatnonzero(names == g)).result().items()}
+            for g in sorted(set(groups))
+        }
     net.train()
     return out
 
@@ -162,6 +217,23 @@ def lr_factor(step: int, args) -> float:
         return (step + 1) / args.warmup
     progress = (step - args.warmup) / max(1, args.iters - args.warmup)
     return args.min_lr + (1 - args.min_lr) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+def ema_tensor_pairs(ema: torch.nn.Module, net: torch.nn.Module):
+    """The averaged and live tensors, floating and not, listed once (state_dict() shares storage)."""
+    pairs = list(zip(ema.state_dict().values(), net.state_dict().values()))
+    floating = [(e, p) for e, p in pairs if e.is_floating_point()]
+    other = [(e, p) for e, p in pairs if not e.is_floating_point()]
+    return [e for e, _ in floating], [p for _, p in floating], other
+
+
+@torch.no_grad()
+def update_ema(pairs, decay: float) -> None:
+    """ema = decay * ema + (1 - decay) * live, in one fused call over all floating tensors."""
+    ema_float, live_float, other = pairs
+    torch._foreach_lerp_(ema_float, live_float, 1.0 - decay)
+    for e, p in other:  # BatchNorm's step counters
+        e.copy_(p)
 
 
 def rng_state() -> dict:
@@ -198,7 +270,7 @@ def model_card(args, prior, step, images_seen, wall, metrics) -> dict:
         "lambda": args.lam,
         "default_T": metrics.get("best_T", PAPER_T) if metrics else PAPER_T,
         "training": {
-            "data": str(args.data),
+            "data": ", ".join(map(str, args.data)),
             "steps": step,
             "images_seen": images_seen,
             "wall_time_s": round(wall),
@@ -237,16 +309,20 @@ def main(argv=None) -> int:
     np.random.seed(args.seed)
     random.seed(args.seed)
 
-    # The prior: one pass over the corpus (rank 0 computes, the others read the cache).
-    files = list_images(args.data)
+    # The prior: counted on a sample of the corpus (rank 0 counts, the others read the cache).
+    files = list_many(args.data)
     if not files:
         raise SystemExit(f"--data {args.data}: no images found")
+    scan = {"cache": out / "prior.json", "sample": args.prior_sample, "workers": args.prior_workers, "seed": args.seed}
     if master:
-        files, prior = scan_training_set(files, out / "prior.json")
+        files, prior = scan_training_set(files, **scan)
     if ddp:
         dist.barrier()
     if not master:
-        files, prior = scan_training_set(list_images(args.data), out / "prior.json")
+        files, prior = scan_training_set(list_many(args.data), **scan)
+    roots = [Path(d) for d in args.data]
+    sources = [source_of(f, roots) for f in files]
+    sample_weights = source_weights(sources, args.balance) if args.balance != 1.0 else None
     weights = torch.as_tensor(rebalance_weights(prior, args.lam), dtype=torch.float32, device=device)
     log.info(
         "%d training photos; rebalancing lambda %.2f, weights %.2f..%.2f", len(files), args.lam, weights.min(), weights.max()
@@ -268,6 +344,7 @@ def main(argv=None) -> int:
     if device.type == "cpu":
         net.to(memory_format=torch.channels_last)
     ema = copy.deepcopy(net).eval() if args.ema > 0 else None
+    ema_pairs = ema_tensor_pairs(ema, net) if ema is not None else None
     model = torch.nn.parallel.DistributedDataParallel(net) if ddp else net
     pretrained = {id(p) for p in net.encoder_parameters()} if hasattr(net, "encoder_parameters") else set()
     encoder = [p for p in net.parameters() if id(p) in pretrained and p.requires_grad]
@@ -287,12 +364,14 @@ def main(argv=None) -> int:
         set_rng_state(ck["rng"])
         log.info("resumed from %s at step %d", ckpt_path, step)
 
-    val_images = []
+    val_images, val_groups = [], []
     if master and args.val:
-        val_files = list_images(args.val)
-        if args.val_limit:
-            val_files = val_files[: args.val_limit]
-        val_images = load_eval_set(val_files)
+        for root in args.val:
+            val_files = list_images(root)[: args.val_limit or None]
+            images = load_eval_set(val_files)
+            val_images += images
+            val_groups += [f"{Path(root).parent.name}/{Path(root).name}"] * len(images)
+        log.info("validation: %d photos in %d folders", len(val_images), len(args.val))
     jlog = JsonlLog(out / "log.jsonl", master)
     steps_per_epoch = len(files) // (args.batch * world)
     if steps_per_epoch == 0:
@@ -331,9 +410,11 @@ def main(argv=None) -> int:
         if not master:
             return
         scored = ema if ema is not None else net
-        metrics = evaluate(scored, val_images, prior, weights, device) if val_images else {}
+        metrics = evaluate(scored, val_images, prior, weights, device, temperatures=args.val_temperatures,
+                           groups=val_groups if len(args.val or []) > 1 else None) if val_images else {}  # fmt: skip
         jlog.write(kind="val", step=step, **metrics)
-        log.info("val step %d: %s", step, json.dumps({k: v for k, v in metrics.items() if k in ("val_loss", "best_T", "score")}))
+        shown = ("val_loss", "best_T", "score", "groups")
+        log.info("val step %d: %s", step, json.dumps({k: v for k, v in metrics.items() if k in shown}))
         card = model_card(args, prior, step, step * args.batch * world, wall0 + time.time() - t_start, metrics)
         export_weights(scored, out / "last.pt", card)
         if metrics and metrics["score"] > best:
@@ -358,7 +439,10 @@ def main(argv=None) -> int:
     )
     while step < args.iters and not stop["now"]:
         epoch, offset = divmod(step, steps_per_epoch)
-        sampler = SeededSampler(len(dataset), args.seed, rank, world, epoch, skip=offset * args.batch)
+        if sample_weights is None:
+            sampler = SeededSampler(len(dataset), args.seed, rank, world, epoch, skip=offset * args.batch)
+        else:
+            sampler = BalancedSampler(sample_weights, args.seed, rank, world, epoch, skip=offset * args.batch)
         loader = DataLoader(
             dataset, batch_size=args.batch, sampler=sampler, num_workers=args.workers, drop_last=True, persistent_workers=False
         )
@@ -380,10 +464,7 @@ def main(argv=None) -> int:
             loss.backward()
             opt.step()
             if ema is not None:
-                with torch.no_grad():
-                    d = min(args.ema, (1 + step) / (10 + step))  # short memory at the start
-                    for e, p in zip(ema.state_dict().values(), net.state_dict().values()):
-                        e.copy_(e * d + p.detach() * (1 - d)) if e.is_floating_point() else e.copy_(p)
+                update_ema(ema_pairs, min(args.ema, (1 + step) / (10 + step)))  # short memory at the start
             step += 1
             if master and (step % args.log_every == 0 or step == args.iters):
                 rate = (step - seen_last) * args.batch * world / (time.time() - t_last)

@@ -85,7 +85,8 @@ def test_corrupt_image_is_skipped_with_a_warning(scenes, tmp_path, caplog):
     assert any("broken.jpg" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
     assert any("grayscale" in r.getMessage() and "grey.png" in r.getMessage() for r in caplog.records)
     prior = json.loads((tmp_path / "o" / "prior.json").read_text())
-    assert len(prior["files"]) == 16
+    assert sorted(os.path.basename(f) for f in prior["dropped"]) == ["broken.jpg", "grey.png"]
+    assert prior["sampled"] == 18
 
 
 def test_eccv16_trains_with_deep_supervision(scenes, tmp_path):
@@ -211,3 +212,41 @@ def test_max_upscale_lets_crops_enlarge_small_photos(tmp_path):
     assert min(spans()) > 0.6  # never larger than the photo itself: at least 64 of its 100 columns
     enlarged = spans(max_upscale=2.0)
     assert min(enlarged) < 0.45 and max(enlarged) > 0.6
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_sparse_loss_and_gradient_equal_the_dense_cross_entropy(channels_last):
+    from model.encoding import soft_encode
+    from model.rebalance import pixel_weights
+
+    g = torch.Generator().manual_seed(0)
+    ab = torch.randn(3, 2, 24, 20, generator=g) * 40
+    logits = torch.randn(3, 313, 6, 5, generator=g) * 3
+    if channels_last:
+        logits = logits.contiguous(memory_format=torch.channels_last)
+    weights = torch.rand(313, generator=g) * 5
+    keep = torch.tensor([1.0, 0.0, 1.0])
+    dense = soft_encode(torch.nn.functional.avg_pool2d(ab, 4))
+    v_dense = pixel_weights(dense, weights) * keep.view(-1, 1, 1)
+    a = logits.clone().requires_grad_(True)
+    reference = (-(dense * torch.log_softmax(a, dim=1)).sum(dim=1) * v_dense).mean()
+    reference.backward()
+    targets, v = train.targets_at(ab, 4, weights, keep)
+    torch.testing.assert_close(v, v_dense)
+    b = logits.clone().requires_grad_(True)
+    loss = train.rebalanced_ce(b, targets, v)
+    loss.backward()
+    torch.testing.assert_close(loss, reference, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(b.grad, a.grad, rtol=1e-4, atol=1e-7)
+    assert b.grad[1].abs().max() == 0  # a grey crop teaches nothing
+
+
+def test_ema_update_is_the_weighted_average():
+    live, avg = torch.nn.BatchNorm2d(3), torch.nn.BatchNorm2d(3)
+    with torch.no_grad():
+        live.weight.fill_(2.0)
+        avg.weight.fill_(1.0)
+    live.num_batches_tracked.fill_(7)
+    train.update_ema(train.ema_tensor_pairs(avg, live), 0.9)
+    torch.testing.assert_close(avg.weight, torch.full((3,), 1.1))
+    assert avg.num_batches_tracked.item() == 7
