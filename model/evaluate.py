@@ -20,10 +20,11 @@ import torch
 from PIL import Image, ImageDraw
 
 from .annealed import BRIEF_T, PAPER_T
+from .categories import category_of
 from .color import rgb_to_lab_torch
 from .data import list_images, load_eval_set
 from .imageio import load_image
-from .metrics import AucAccumulator, bootstrap_margin, colourfulness
+from .metrics import AucAccumulator, CastCounter, bootstrap_margin, colourfulness
 from .pipeline import Colorizer
 from .recognition import AgreementCounter, ImageNetClassifier
 from .session import gray_from_lightness
@@ -37,11 +38,15 @@ def _lab(rgb: torch.Tensor) -> tuple[np.ndarray, torch.Tensor]:
 
 
 def evaluate_set(colorizer: Colorizer, images: list[torch.Tensor], prior: np.ndarray, temperatures, baselines: bool = True,
-                 seed: int = 0, classifier: ImageNetClassifier | None = None) -> dict:  # fmt: skip
+                 seed: int = 0, classifier: ImageNetClassifier | None = None,
+                 groups: dict[str, list[str]] | None = None) -> dict:  # fmt: skip
     """Metrics per method on photos given as uint8 RGB tensors (3, 256, 256); with a classifier,
-    also how often it recognises each method's photos as it does the originals."""
+    also how often it recognises each method's photos as it does the originals. ``groups`` names
+    ways to split the photos (e.g. "by_folder", "by_category") with a label per photo; each part
+    is reported alone under that name."""
     accs = {f"T={T:.3g}": AucAccumulator(prior) for T in temperatures}
     colourful = {k: [] for k in accs}
+    casts = {k: CastCounter() for k in accs}
     if baselines:
         accs.update(gray=AucAccumulator(prior), random=AucAccumulator(prior))
     truth_colourful = []
@@ -56,7 +61,9 @@ def evaluate_set(colorizer: Colorizer, images: list[torch.Tensor], prior: np.nda
         shown = {"gray": np.repeat(gray_from_lightness(L)[..., None], 3, axis=2)} if classifier is not None else {}
         for T in temperatures:
             key = f"T={T:.3g}"
-            accs[key].add(colorizer.ab_at(pred, T, (L.shape[1], L.shape[0]))[None], ab, truth_w)
+            pred_ab = colorizer.ab_at(pred, T, (L.shape[1], L.shape[0]))
+            accs[key].add(pred_ab[None], ab, truth_w)
+            casts[key].add(np.asarray(pred_ab), ab[0].numpy())
             shown[key] = colorizer.compose(pred, L, T)
             colourful[key].append(colourfulness(shown[key]))
         if classifier is not None:
@@ -66,23 +73,51 @@ def evaluate_set(colorizer: Colorizer, images: list[torch.Tensor], prior: np.nda
             accs["gray"].add(torch.zeros_like(ab), ab, truth_w)
             other = (i + 1 + rng.integers(len(images) - 1)) % len(images) if len(images) > 1 else i
             accs["random"].add(labs[other][1], ab, truth_w)
-    truth_median = float(np.median(truth_colourful))
-    out = {}
-    for key, acc in accs.items():
-        out[key] = {k: round(v, 2) for k, v in acc.result().items()}
-        if key in colourful:
-            out[key]["colourfulness_ratio"] = round(float(np.median(colourful[key])) / truth_median, 3)
-            if baselines:  # how far the margin over Gray could move with another sample of photos
-                out[key]["vs_gray_90ci"] = bootstrap_margin(acc, accs["gray"], seed=seed)
+
+    def rows(part: np.ndarray) -> dict:
+        truth_median = float(np.median(np.asarray(truth_colourful)[part]))
+        out = {}
+        for key, acc in accs.items():
+            out[key] = {k: round(v, 2) for k, v in acc.subset(part).result().items()}
+            if key in colourful:
+                ratio = float(np.median(np.asarray(colourful[key])[part])) / truth_median
+                out[key]["colourfulness_ratio"] = round(ratio, 3)
+                out[key]["cast"] = casts[key].subset(part).result()
+        out["images"] = len(part)
+        return out
+
+    everything = np.arange(len(images))
+    out = rows(everything)
+    if baselines:  # how far the margin over Gray could move with another sample of photos
+        for key in colourful:
+            out[key]["vs_gray_90ci"] = bootstrap_margin(accs[key], accs["gray"], seed=seed)
     for key, row in agreement.result().items():
         out.setdefault(key, {})["recognition"] = row
     if classifier is not None:
         out["recognition_by"] = f"EfficientNet-{classifier.variant.replace('lite', 'Lite')} ImageNet classifier"
     if baselines:
         out["largest_image_share_of_rebalanced_weight"] = round(accs["gray"].largest_image_share(), 3)
-    out["truth_colourfulness_median"] = round(truth_median, 2)
-    out["images"] = len(images)
+    out["truth_colourfulness_median"] = round(float(np.median(truth_colourful)), 2)
+    for name, labels in (groups or {}).items():
+        labels = np.asarray(labels)
+        out[name] = {label: rows(np.flatnonzero(labels == label)) for label in sorted(set(labels.tolist()))}
     return out
+
+
+def breakdown_table(result: dict, group: str, method: str) -> str:
+    """A plain-text table of one method against Gray for each part of ``group`` (e.g. by_category)."""
+    head = f"{group.removeprefix('by_'):<24} {'photos':>6}  {'Gray raw/rebal':>15}  {method + ' raw/rebal':>22}  " \
+           f"{'margin raw/rebal':>17}  {'colourful':>9}  {'neutral tinted':>14}"  # fmt: skip
+    lines = [head, "-" * len(head)]
+    for label, r in result[group].items():
+        g, m = r["gray"], r[method]
+        lines.append(
+            f"{label:<24} {r['images']:>6}  {g['auc_raw']:>7.2f}/{g['auc_rebalanced']:<7.2f}  "
+            f"{m['auc_raw']:>14.2f}/{m['auc_rebalanced']:<7.2f}  "
+            f"{m['auc_raw'] - g['auc_raw']:>+8.2f}/{m['auc_rebalanced'] - g['auc_rebalanced']:<+8.2f}  "
+            f"{m['colourfulness_ratio']:>9.2f}  {m['cast']['neutral_tinted_share'] * 100:>13.1f}%"
+        )
+    return "\n".join(lines)
 
 
 def choose_temperature(sweep: dict) -> tuple[float, str]:
@@ -164,18 +199,42 @@ def main(argv=None) -> int:
         print(f"wrote {args.sheet}")
         return 0
     classifier = ImageNetClassifier() if args.recognition else None
-    results = {}
-    for folder in args.data:
-        files = list_images(folder)[: args.limit or None]
-        results[Path(folder).name] = evaluate_set(colorizer, load_eval_set(files), prior, temps, classifier=classifier)
+    images, folders, categories = load_labelled(args.data, args.limit)
+    groups = {"by_folder": folders, "by_category": categories}
+    results = evaluate_set(colorizer, images, prior, temps, classifier=classifier, groups=groups)
     if args.sweep:
-        first = next(iter(results.values()))
-        results["chosen_T"], results["rule"] = choose_temperature(first)
+        results["chosen_T"], results["rule"] = choose_temperature(results)
     text = json.dumps(results, indent=1)
-    print(text)
     if args.json:
         Path(args.json).write_text(text + "\n")
+    else:
+        print(text)
+    method = f"T={(results.get('chosen_T') or temps[0]):.3g}"
+    for group in groups:
+        print(f"\n{breakdown_table(results, group, method)}")
+    print(f"\nall {len(images)} photos: " + _summary(results, method))
     return 0
+
+
+def load_labelled(roots: list[str], limit: int = 0) -> tuple[list[torch.Tensor], list[str], list[str]]:
+    """The photos of several folders at 256x256, each with its folder's and its category's name."""
+    images, folders, categories = [], [], []
+    for root in map(Path, roots):
+        for f in list_images(root)[: limit or None]:
+            for image in load_eval_set([f]):  # none for a photo that cannot be read (a warning says so)
+                images.append(image)
+                folders.append(f"{root.parent.name}/{root.name}")
+                categories.append(category_of(f, root))
+    return images, folders, categories
+
+
+def _summary(results: dict, method: str) -> str:
+    g, m = results["gray"], results[method]
+    cast = m["cast"]
+    return (f"{method} AuC raw {m['auc_raw']:.2f} ({m['auc_raw'] - g['auc_raw']:+.2f} vs Gray), rebalanced "
+            f"{m['auc_rebalanced']:.2f} ({m['auc_rebalanced'] - g['auc_rebalanced']:+.2f}), colourfulness "
+            f"{m['colourfulness_ratio']:.2f} x truth, median ab {cast['median_ab']} (truth {cast['truth_median_ab']}), "
+            f"neutral pixels strongly tinted {cast['neutral_tinted_share'] * 100:.1f}%")  # fmt: skip
 
 
 if __name__ == "__main__":

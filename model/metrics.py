@@ -101,3 +101,37 @@ def colourfulness(rgb: np.ndarray) -> float:
     rg = rgb[..., 0] - rgb[..., 1]
     yb = 0.5 * (rgb[..., 0] + rgb[..., 1]) - rgb[..., 2]
     return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
+
+
+NEUTRAL_CHROMA = 5.0  # a truth pixel this close to grey is neutral (white walls, pavement, grey sky)
+STRONG_TINT = 15.0  # a result chroma a photographer sees as a colour, not a slightly warm grey
+
+
+class CastCounter:
+    """A colour cast, per image: the mean ab of the results against the truth's, and how many
+    neutral truth pixels were given a strong tint. Kept per image so that parts can be reported."""
+
+    def __init__(self):
+        self.images: list[np.ndarray] = []  # per image: mean a, b of result and truth; neutral, tinted counts
+
+    def add(self, pred_ab: np.ndarray, true_ab: np.ndarray) -> None:
+        """ab arrays (2, H, W) of one image."""
+        neutral = np.hypot(true_ab[0], true_ab[1]) < NEUTRAL_CHROMA
+        tinted = neutral & (np.hypot(pred_ab[0], pred_ab[1]) > STRONG_TINT)
+        means = [pred_ab[0].mean(), pred_ab[1].mean(), true_ab[0].mean(), true_ab[1].mean()]
+        self.images.append(np.array([*means, neutral.sum(), tinted.sum()], dtype=np.float64))
+
+    def subset(self, indices) -> CastCounter:
+        part = CastCounter()
+        part.images = [self.images[i] for i in indices]
+        return part
+
+    def result(self) -> dict:
+        rows = np.array(self.images)
+        median = np.median(rows[:, :4], axis=0)
+        neutral, tinted = rows[:, 4].sum(), rows[:, 5].sum()
+        return {
+            "median_ab": [round(float(median[0]), 2), round(float(median[1]), 2)],
+            "truth_median_ab": [round(float(median[2]), 2), round(float(median[3]), 2)],
+            "neutral_tinted_share": round(float(tinted / neutral), 4) if neutral else 0.0,
+        }

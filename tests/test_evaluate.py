@@ -50,3 +50,46 @@ def test_contact_sheet_packs_portrait_and_landscape_photos_into_rows(colorizer, 
     # a row (10 + 278 + 16 + 98 + 16 + 278 + 16 + 98 + 10 = 820 px), so 12 photos take 3 rows.
     assert sheet.size == (820, 26 + 3 * (60 + 10) + 10)
     assert np.asarray(sheet.convert("L"))[26:, :].min() < 250  # photos were drawn
+
+
+def test_cast_counter_sees_a_tint_on_neutral_pixels():
+    from model.metrics import CastCounter
+
+    truth = np.zeros((2, 8, 8))
+    truth[:, :4] = 30.0  # half the photo colourful, half neutral
+    tinted, faithful = CastCounter(), CastCounter()
+    tinted.add(truth + np.array([2.0, 20.0])[:, None, None], truth)  # a yellow cast over everything
+    faithful.add(truth.copy(), truth)
+    assert tinted.result()["neutral_tinted_share"] == 1.0 and faithful.result()["neutral_tinted_share"] == 0.0
+    assert tinted.result()["median_ab"] == [17.0, 35.0] and tinted.result()["truth_median_ab"] == [15.0, 15.0]
+
+
+def test_each_group_is_reported_as_if_evaluated_alone(colorizer):
+    rng = np.random.default_rng(1)
+    images = [torch.from_numpy(rng.integers(0, 256, (3, 32, 32), dtype=np.uint8)) for _ in range(5)]
+    labels = ["a", "b", "a", "b", "b"]
+    res = evaluate_set(colorizer, images, np.ones(Q), (1.0,), baselines=False, groups={"by_set": labels})
+    alone = evaluate_set(colorizer, [images[i] for i in (1, 3, 4)], np.ones(Q), (1.0,), baselines=False)
+    assert res["by_set"]["b"]["images"] == 3 and res["by_set"]["a"]["images"] == 2
+    for key in ("auc_raw", "auc_rebalanced", "colourfulness_ratio", "cast"):
+        assert res["by_set"]["b"]["T=1"][key] == alone["T=1"][key]
+    assert res["by_set"]["a"]["T=1"]["auc_raw"] != alone["T=1"]["auc_raw"]
+
+
+def test_colorizer_eval_prints_a_table_per_folder_and_category(tmp_path, capsys, monkeypatch):
+    from model import evaluate
+    from model.weights import export_weights
+
+    from .synthetic import write_scenes
+
+    write_scenes(tmp_path / "corpus" / "val" / "Oxford17", 2, seed=0, size=64)
+    write_scenes(tmp_path / "corpus" / "val" / "HAR", 3, seed=1, size=64)
+    write_scenes(tmp_path / "data" / "val" / "hymenoptera", 2, seed=2, size=64)
+    torch.manual_seed(0)
+    export_weights(LiteColorNet(channels=16), tmp_path / "w.pt", {"prior": [1.0] * Q, "default_T": 1.0})
+    data = ["--data", str(tmp_path / "corpus" / "val"), "--data", str(tmp_path / "data" / "val")]
+    assert evaluate.main(["--model", str(tmp_path / "w.pt"), *data, "--json", str(tmp_path / "r.json")]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split()[0]: line.split()[1] for line in out.splitlines() if line and line.split()[0].isalpha()}
+    assert rows["flowers"] == "2" and rows["people"] == "3" and rows["animals"] == "2"
+    assert "corpus/val" in out and "data/val" in out and "all 7 photos" in out

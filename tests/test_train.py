@@ -250,3 +250,40 @@ def test_ema_update_is_the_weighted_average():
     train.update_ema(train.ema_tensor_pairs(avg, live), 0.9)
     torch.testing.assert_close(avg.weight, torch.full((3,), 1.1))
     assert avg.num_batches_tracked.item() == 7
+
+
+def test_balanced_sampler_tempers_each_sources_share_and_repeats_per_epoch():
+    from pathlib import Path
+
+    from model.data import BalancedSampler, source_of, source_weights
+
+    roots = [Path("/d/train"), Path("/c/train")]
+    files = [Path("/d/train/big") / f"{i}.jpg" for i in range(900)] + [Path("/c/train/small") / f"{i}.jpg" for i in range(100)]
+    sources = [source_of(f, roots) for f in files]
+    assert sources[0] == "train/big" and sources[-1] == "train/small"
+    w = source_weights(sources, 0.5)  # shares 30 : 10, against 90 : 10 photo by photo
+    draws = [i for i, _ in BalancedSampler(w, seed=1, epoch=0)]
+    assert len(draws) == 1000
+    assert 0.2 < np.mean(np.array(draws) >= 900) < 0.3
+    alike = source_weights(sources, 0.0)
+    assert np.isclose(alike[:900].sum(), 0.5) and np.isclose(alike[900:].sum(), 0.5)
+    assert np.allclose(source_weights(sources, 1.0), 1 / 1000)
+    again = list(BalancedSampler(w, seed=1, epoch=0))
+    assert [i for i, _ in again] == draws and list(BalancedSampler(w, seed=1, epoch=1)) != again
+    assert list(BalancedSampler(w, seed=1, epoch=0, skip=990)) == again[990:]
+    ranks = [list(BalancedSampler(w, seed=1, rank=r, world=2)) for r in (0, 1)]
+    assert len(ranks[0]) == len(ranks[1]) == 500 and ranks[0] != ranks[1]
+
+
+def test_prior_is_counted_on_a_seeded_sample_and_cached(scenes, tmp_path):
+    from model.data import list_images, scan_training_set
+
+    files = list_images(scenes / "train")
+    kept, counts = scan_training_set(files, tmp_path / "prior.json", sample=10, seed=4)
+    _, every = scan_training_set(files)
+    assert kept == files and 0 < counts.sum() < every.sum()
+    assert json.loads((tmp_path / "prior.json").read_text())["sampled"] == 10
+    _, again = scan_training_set(files, tmp_path / "prior.json", sample=10, seed=4)
+    np.testing.assert_array_equal(again, counts)
+    _, other = scan_training_set(files, tmp_path / "other.json", sample=10, seed=5)
+    assert not np.array_equal(other, counts)
