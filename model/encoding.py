@@ -5,31 +5,14 @@ and weights); ``soft_encode`` spreads that into the dense (B, 313, H, W) distrib
 
 from __future__ import annotations
 
-import threading
 from typing import NamedTuple
 
 import torch
 
-from .bins import Q, ab_bins_torch
+from .bins import Q, candidate_distances
 
 K_NEAREST = 10
 SIGMA = 5.0
-_AB_LIMIT = 128  # candidates are tabulated for integer a, b in -128..127
-
-_candidates: dict[int, torch.Tensor] = {}
-_lock = threading.Lock()
-
-
-def nearest_candidates(k: int = K_NEAREST) -> torch.Tensor:
-    """(256, 256, k) indices of the k nearest bins of every integer (a, b): a lookup table that
-    replaces a search over all 313 bins per pixel (distances are then computed exactly)."""
-    with _lock:
-        if k not in _candidates:
-            grid = torch.arange(-_AB_LIMIT, _AB_LIMIT, dtype=torch.float32)
-            points = torch.stack(torch.meshgrid(grid, grid, indexing="ij"), dim=-1).view(-1, 2)
-            idx = torch.cdist(points, ab_bins_torch()).topk(k, dim=1, largest=False).indices
-            _candidates[k] = idx.view(2 * _AB_LIMIT, 2 * _AB_LIMIT, k)
-    return _candidates[k]
 
 
 class SparseTargets(NamedTuple):
@@ -44,10 +27,7 @@ class SparseTargets(NamedTuple):
 def soft_encode_sparse(ab: torch.Tensor, k: int = K_NEAREST, sigma: float = SIGMA) -> SparseTargets:
     """ab (B, 2, H, W) -> the k nearest bins of each pixel, Gaussian-weighted."""
     flat = ab.permute(0, 2, 3, 1).reshape(-1, 2).float()
-    cells = (flat.round() + _AB_LIMIT).long().clamp_(0, 2 * _AB_LIMIT - 1)
-    lut = nearest_candidates(k).to(ab.device)
-    near_idx = lut[cells[:, 0], cells[:, 1]]  # (N, k)
-    near_d2 = (flat[:, None, :] - ab_bins_torch(ab.device)[near_idx]).pow(2).sum(-1)
+    near_idx, near_d2 = candidate_distances(flat, k)  # (N, k) each
     closest = near_d2.min(dim=1, keepdim=True)
     # Relative to the nearest, so that far-out-of-gamut colours do not underflow to 0/0.
     w = torch.exp(-(near_d2 - closest.values) / (2 * sigma**2))

@@ -188,13 +188,14 @@ def evaluate(
         logits = net(L).float()
         z, v = targets_at(ab, 4, weights, torch.ones(len(rgb), device=device))
         losses.append(rebalanced_ce(logits, z, v).item() * len(rgb))
-        truth_w = None
+        ab = ab.cpu()
+        truth_w = [next(iter(accs.values())).truth_weights(ab[j : j + 1]) for j in range(len(ab))]
         for T, acc in accs.items():
-            truth_w = acc.truth_weights(ab) if truth_w is None else truth_w
             pred = F.interpolate(
                 annealed_mean(logits, T, is_logits=True), size=ab.shape[-2:], mode="bilinear", align_corners=False
-            )
-            acc.add(pred.cpu(), ab.cpu(), truth_w)
+            ).cpu()
+            for j in range(len(ab)):  # one add per photo, so that parts of the set can be reported
+                acc.add(pred[j : j + 1], ab[j : j + 1], truth_w[j])
     out = {"val_loss": sum(losses) / len(images)}
     for T, acc in accs.items():
         out[f"T={T:.3g}"] = acc.result()

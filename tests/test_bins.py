@@ -26,3 +26,13 @@ def test_nearest_bin():
     assert idx[0] == 120 and idx[1] == 120
     assert tuple(AB_BINS[idx[2]]) == (-90, 60)
     assert nearest_bin_np(np.array([[0.0, 0.0], [-88.0, 62.0]])).tolist() == [120, int(idx[2])]
+
+
+def test_nearest_bin_is_exact_in_and_far_out_of_gamut():
+    g = torch.Generator().manual_seed(0)
+    ab = torch.rand(1, 2, 300, 300, generator=g) * 300 - 150  # real colours stay within about +-110
+    got = nearest_bin(ab).flatten()
+    flat = ab.permute(0, 2, 3, 1).reshape(-1, 2).double()
+    d = ((flat[:, None, :] - torch.as_tensor(AB_BINS, dtype=torch.float64)[None]) ** 2).sum(-1)
+    best = d.min(dim=1).values
+    assert torch.equal(d.gather(1, got[:, None])[:, 0], best)  # the nearest (or tied with it)

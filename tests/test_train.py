@@ -57,6 +57,27 @@ def test_loss_falls_and_weights_export(scenes, tmp_path):
     assert card["validation"]["T=0.38"]["auc_raw"] > 0
 
 
+def test_several_validation_folders_are_one_set_reported_per_folder(scenes, tmp_path):
+    from model.evaluate import evaluate_set
+    from model.pipeline import Colorizer
+
+    write_scenes(tmp_path / "corpus" / "val", 5, seed=7)
+    out = tmp_path / "run"
+    folders = [str(scenes / "val"), str(tmp_path / "corpus" / "val")]
+    args = ["--data", str(scenes / "train"), "--out", str(out), "--iters", "2", "--val-every", "2", *FAST]
+    assert train.main([*args, "--val", folders[0], "--val", folders[1], "--val-temperatures", "1"]) == 0
+    net, card = load_net(out / "last.pt")
+    parts = card["validation"]["groups"]
+    assert sorted(parts) == ["corpus/val", sorted(parts)[1]] and len(parts) == 2
+    # each part is what colorizer-eval measures on that folder alone (the trainer's own loop)
+    from model.data import list_images, load_eval_set
+
+    images = load_eval_set(list_images(folders[1]))
+    alone = evaluate_set(Colorizer(net.float().eval(), card, device="cpu"), images, np.array(card["prior"]), (1.0,),
+                         baselines=False)  # fmt: skip
+    assert abs(parts["corpus/val"]["auc_raw"] - alone["T=1"]["auc_raw"]) < 0.5
+
+
 def test_resume_continues_exactly(scenes, tmp_path):
     common = ["--data", str(scenes / "train"), "--iters", "8", "--ckpt-every", "100", "--val-every", "100", "--seed", "3", *FAST]
     train.main([*common, "--out", str(tmp_path / "straight")])
