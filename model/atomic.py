@@ -3,8 +3,11 @@ partial file, and a failed write leaves nothing behind."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
+import re
+import socket
 import tempfile
 from pathlib import Path
 
@@ -28,10 +31,34 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~UMASK
 
 
+# Temporary files are ".colorize-HOST-PID-XXXXXXXX.part": short, so that they fit wherever the
+# final name fits, and telling which process on which machine made them (remove_stale_temporaries).
+TEMP_PREFIX = ".colorize-"
+TEMP_SUFFIX = ".part"
+HOST_TAG = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
+_TEMP_NAME = re.compile(r"\.colorize-([0-9a-f]{6})-(\d+)-[A-Za-z0-9_]{8}\.part")
+
+
+def temporary_path_owner(name: str) -> tuple[str, int] | None:
+    """(host tag, pid) of a temporary file this module names, None for any other file."""
+    m = _TEMP_NAME.fullmatch(name)
+    return (m.group(1), int(m.group(2))) if m else None
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but another user's
+        return True
+    return True
+
+
 def atomic_write_bytes(data: bytes, path: str | os.PathLike) -> None:
     path = Path(path)
     mode = _mode_for(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{HOST_TAG}-{os.getpid()}-", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             if hasattr(os, "fchmod"):  # mkstemp makes 0600 files: others could not read the results

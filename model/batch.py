@@ -8,7 +8,6 @@ Loading and saving run in a small thread pool so that they overlap the network.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import time
@@ -17,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .atomic import atomic_write_bytes
+from .atomic import HOST_TAG, TEMP_PREFIX, TEMP_SUFFIX, atomic_write_bytes, process_alive, temporary_path_owner
 from .imageio import (
     SAVE_FORMATS,
     SUFFIX_FORMAT,
@@ -41,6 +40,7 @@ class UsageError(ValueError):
 class Job:
     source: Path
     output: Path
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -126,14 +126,44 @@ def output_format(source: Path, fmt: str) -> str:
 
 
 def plan_jobs(inputs, outdir: Path, options: BatchOptions) -> list[Job]:
-    items = take_shard(collect_inputs(inputs, outdir, options.recursive), options.shard)
-    jobs = []
+    """A job per input. Outputs are named before any shard is taken, so that two sources whose
+    outputs would share a name (scan.tif and scan.jpg -> scan_color.jpg) get their own names in
+    every shard: the source's extension goes into the name (scan_tif_color.jpg)."""
+    items = collect_inputs(inputs, outdir, options.recursive)
+    planned = []
     for src, rel in items:
         ext = SAVE_FORMATS[output_format(src, options.fmt)]
         if options.fmt == "keep" and src.suffix.lower() in SUFFIX_FORMAT:
             ext = src.suffix
-        jobs.append(Job(src, outdir / rel.parent / f"{rel.stem}{options.suffix}{ext}"))
-    return jobs
+        planned.append((src, rel, ext))
+    names = _unique_outputs(planned, outdir, options.suffix)
+    jobs = [Job(src, out, notes) for (src, _, _), (out, notes) in zip(planned, names)]
+    return take_shard(jobs, options.shard)
+
+
+def _collision_key(path: Path) -> str:
+    return str(path).casefold()  # case-insensitive file systems (macOS, Windows) collide on case too
+
+
+def _unique_outputs(planned, outdir: Path, suffix: str) -> list[tuple[Path, list[str]]]:
+    natural = [outdir / rel.parent / f"{rel.stem}{suffix}{ext}" for _, rel, ext in planned]
+    counts: dict[str, int] = {}
+    for out in natural:
+        counts[_collision_key(out)] = counts.get(_collision_key(out), 0) + 1
+    taken = {_collision_key(out) for out in natural}
+    result = []
+    for (src, rel, ext), out in zip(planned, natural):
+        if counts[_collision_key(out)] == 1:
+            result.append((out, []))
+            continue
+        stem, n = f"{rel.stem}_{src.suffix.lstrip('.').lower() or 'noext'}", 1
+        candidate = outdir / rel.parent / f"{stem}{suffix}{ext}"
+        while _collision_key(candidate) in taken:
+            n += 1
+            candidate = outdir / rel.parent / f"{stem}-{n}{suffix}{ext}"
+        taken.add(_collision_key(candidate))
+        result.append((candidate, [f"renamed to {candidate.name}: another input would also be written as {out.name}"]))
+    return result
 
 
 def check_output_folder(outdir: Path) -> None:
@@ -148,9 +178,13 @@ def check_output_folder(outdir: Path) -> None:
 
 
 def remove_stale_temporaries(outdir: Path) -> int:
-    """Temporary files of an earlier, killed run (ours only: '.NAME.*.part')."""
+    """Temporary files of an earlier, killed run: only names that colorize itself makes, made on
+    this machine by a process that has ended (a running shard's file is left alone)."""
     n = 0
-    for tmp in outdir.rglob(".*.part"):
+    for tmp in outdir.rglob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
+        owner = temporary_path_owner(tmp.name)
+        if owner is None or owner[0] != HOST_TAG or owner[1] == os.getpid() or process_alive(owner[1]):
+            continue
         try:
             tmp.unlink()
             n += 1
@@ -189,23 +223,29 @@ def run_batch(
     todo = []
     for job in jobs:
         if job.output.exists() and options.existing == "skip":
-            record(Outcome(str(job.source), str(job.output), "skipped", "output exists"))
+            record(Outcome(str(job.source), str(job.output), "skipped", "output exists", list(job.notes)))
         else:
             todo.append(job)
 
+    # One file must never stop the batch: whatever a file raises is that file's failure.
     def load(job: Job) -> tuple[LoadedImage | None, str]:
         try:
             return load_image(job.source), ""
         except (ImageLoadError, OSError, MemoryError) as e:
             return None, str(e)
+        except Exception as e:  # a reader's bug on a file nobody foresaw
+            return None, f"{job.source.name}: cannot read image ({type(e).__name__}: {e})"
 
     def save(job: Job, image: LoadedImage, pred, t0: float) -> Outcome:
         fmt = output_format(job.source, options.fmt)
         try:
             notes = render_and_save(colorizer, image, pred, job.output, T, fmt, options.quality)
         except (ImageSaveError, OSError, MemoryError, ValueError) as e:
-            return Outcome(str(job.source), str(job.output), "failed", _one_line(e), list(image.notes))
-        return Outcome(str(job.source), str(job.output), "done", "", notes, round(time.perf_counter() - t0, 3))
+            return Outcome(str(job.source), str(job.output), "failed", _one_line(e), job.notes + image.notes)
+        except Exception as e:
+            reason = f"cannot write the result ({type(e).__name__}: {e})"
+            return Outcome(str(job.source), str(job.output), "failed", _one_line(reason), job.notes + image.notes)
+        return Outcome(str(job.source), str(job.output), "done", "", job.notes + notes, round(time.perf_counter() - t0, 3))
 
     workers = max(1, options.jobs)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="colorize-io") as pool:
@@ -220,12 +260,12 @@ def run_batch(
             if cancelled():
                 break
             if image is None:
-                record(Outcome(str(job.source), str(job.output), "failed", _one_line(error)))
+                record(Outcome(str(job.source), str(job.output), "failed", _one_line(error), list(job.notes)))
                 continue
             try:
                 pred = colorizer.predict(image.L)
-            except (RuntimeError, MemoryError) as e:
-                record(Outcome(str(job.source), str(job.output), "failed", _one_line(e)))
+            except Exception as e:  # out of memory, or a shape the network cannot take
+                record(Outcome(str(job.source), str(job.output), "failed", _one_line(e), list(job.notes)))
                 continue
             saves.append(pool.submit(save, job, image, pred, t0))
             while saves and (saves[0].done() or len(saves) > workers):  # in order, at most `workers` pending
@@ -242,16 +282,98 @@ def _one_line(e) -> str:
     return " ".join(str(e).split())[:300]
 
 
-def write_report(outdir: Path, outcomes: list[Outcome]) -> tuple[Path, Path]:
-    """CSV and JSON reports in the output folder, written atomically."""
-    rows = [asdict(o) for o in outcomes]
-    json_path, csv_path = outdir / f"{REPORT_NAME}.json", outdir / f"{REPORT_NAME}.csv"
-    summary = {s: sum(o.status == s for o in outcomes) for s in ("done", "skipped", "failed")}
-    atomic_write_bytes(json.dumps({"summary": summary, "files": rows}, indent=1, ensure_ascii=False).encode(), json_path)
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(Outcome.__dataclass_fields__))
-    writer.writeheader()
-    for r in rows:
-        writer.writerow({**r, "notes": "; ".join(r["notes"])})
-    atomic_write_bytes(buf.getvalue().encode(), csv_path)
-    return csv_path, json_path
+def report_stem(shard: tuple[int, int] = (1, 1)) -> str:
+    """Each shard of a job array writes its own report (merge them with --merge-reports)."""
+    k, n = shard
+    return REPORT_NAME if n == 1 else f"{REPORT_NAME}.shard-{k}-of-{n}"
+
+
+def text_of(value: str) -> str:
+    """A name as printable text: bytes that are not UTF-8 (old Windows, ZIP or Samba names,
+    which Python carries as surrogates) become \\xNN instead of failing the write."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _json_bytes(obj) -> bytes:
+    # A surrogate becomes the JSON escape \udcNN: json.loads and os.fsencode give the bytes back.
+    return json.dumps(obj, indent=1, ensure_ascii=False).encode("utf-8", "backslashreplace")
+
+
+class ReportError(OSError):
+    """The report could not be written (disk full, folder gone); the outputs themselves are fine."""
+
+
+class ReportWriter:
+    """The batch's report, kept current while it runs: the CSV gains each finished file's row at
+    once (flushed, so a crash still leaves every finished row), and the JSON, with the summary,
+    is replaced atomically every few seconds and at the end."""
+
+    FIELDS = list(Outcome.__dataclass_fields__)
+
+    def __init__(self, outdir: Path, shard: tuple[int, int] = (1, 1), every_s: float = 2.0):
+        stem = report_stem(shard)
+        self.csv_path, self.json_path = outdir / f"{stem}.csv", outdir / f"{stem}.json"
+        self.outcomes: list[Outcome] = []
+        self.every_s, self._last = every_s, time.monotonic()
+        try:
+            self._csv = open(self.csv_path, "w", newline="", encoding="utf-8")
+            self._writer = csv.DictWriter(self._csv, fieldnames=self.FIELDS)
+            self._writer.writeheader()
+            self._csv.flush()
+        except OSError as e:
+            raise ReportError(f"{self.csv_path}: cannot write the report ({e.strerror or e})") from e
+
+    def add(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+        row = {k: text_of(v) if isinstance(v, str) else v for k, v in asdict(outcome).items()}
+        row["notes"] = "; ".join(text_of(n) for n in outcome.notes)
+        try:
+            self._writer.writerow(row)
+            self._csv.flush()
+        except OSError as e:
+            raise ReportError(f"{self.csv_path}: cannot write the report ({e.strerror or e})") from e
+        if time.monotonic() - self._last >= self.every_s:
+            self.write_json()
+
+    def write_json(self) -> None:
+        self._last = time.monotonic()
+        summary = {s: sum(o.status == s for o in self.outcomes) for s in ("done", "skipped", "failed")}
+        try:
+            atomic_write_bytes(_json_bytes({"summary": summary, "files": [asdict(o) for o in self.outcomes]}), self.json_path)
+        except OSError as e:
+            raise ReportError(f"{self.json_path}: cannot write the report ({e.strerror or e})") from e
+
+    def close(self) -> None:
+        try:
+            self.write_json()
+        finally:
+            try:
+                self._csv.close()
+            except OSError:
+                pass
+
+
+def write_report(outdir: Path, outcomes: list[Outcome], shard: tuple[int, int] = (1, 1)) -> tuple[Path, Path]:
+    """CSV and JSON reports of finished outcomes in the output folder."""
+    writer = ReportWriter(outdir, shard, every_s=float("inf"))
+    for o in outcomes:
+        writer.add(o)
+    writer.close()
+    return writer.csv_path, writer.json_path
+
+
+def merge_reports(outdir: Path) -> tuple[Path, dict]:
+    """One report from every shard's report in ``outdir``; returns its CSV path and summary."""
+    parts = sorted(outdir.glob(f"{REPORT_NAME}.shard-*-of-*.json"))
+    if not parts:
+        raise UsageError(f"{outdir}: no shard reports ({REPORT_NAME}.shard-K-of-N.json) to merge")
+    outcomes = []
+    for part in parts:
+        try:
+            files = json.loads(part.read_bytes())["files"]
+            outcomes += [Outcome(**{**f, "notes": list(f.get("notes", []))}) for f in files]
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise UsageError(f"{part}: not a readable shard report ({type(e).__name__}: {e})") from e
+    outcomes.sort(key=lambda o: o.source)
+    csv_path, _ = write_report(outdir, outcomes)
+    return csv_path, {s: sum(o.status == s for o in outcomes) for s in ("done", "skipped", "failed")}

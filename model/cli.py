@@ -11,21 +11,24 @@ from pathlib import Path
 
 from .batch import (
     BatchOptions,
+    ReportError,
+    ReportWriter,
     UsageError,
     check_output_folder,
+    merge_reports,
     parse_shard,
     plan_jobs,
     remove_stale_temporaries,
     run_batch,
-    write_report,
+    text_of,
 )
 from .weights import WeightsError
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="colorize", description="Colourise black-and-white photos (Zhang et al., ECCV 2016).")
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="photos or folders")
-    p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output folder (mirrors the input tree)")
+    p.add_argument("inputs", nargs="*", metavar="INPUT", help="photos or folders")
+    p.add_argument("-o", "--output", metavar="OUTDIR", help="output folder (mirrors the input tree)")
     p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders")
     p.add_argument("-T", "--temperature", type=float, help="annealed-mean temperature, 0..1 (default: the model's)")
     p.add_argument("--format", choices=["keep", "png", "jpg", "tiff", "webp"], default="keep")
@@ -39,7 +42,21 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--jobs", type=int, default=2, help="threads that load and save while the network runs")
     p.add_argument("--shard", default="1/1", metavar="K/N", help="process only the K-th of N slices of the inputs")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    return p.parse_args(argv)
+    p.add_argument("--merge-reports", metavar="OUTDIR", help="merge the shard reports in OUTDIR into one, then exit")
+    args = p.parse_args(argv)
+    if args.merge_reports is None and (not args.inputs or args.output is None):
+        p.error("give INPUT... and -o OUTDIR (or --merge-reports OUTDIR)")
+    return args
+
+
+def merge(outdir: str) -> int:
+    try:
+        csv_path, counts = merge_reports(Path(outdir))
+    except UsageError as e:
+        print(f"colorize: error: {e}", file=sys.stderr)
+        return 2
+    print(f"done {counts['done']}, skipped {counts['skipped']}, failed {counts['failed']}  (merged report: {csv_path})")
+    return 1 if counts["failed"] else 0
 
 
 def load_colorizer(model: str | None, device: str):
@@ -55,6 +72,8 @@ def load_colorizer(model: str | None, device: str):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.merge_reports is not None:
+        return merge(args.merge_reports)
     try:
         if args.temperature is not None and not 0 <= args.temperature <= 1:
             raise UsageError(f"-T {args.temperature}: the temperature must lie in 0..1")
@@ -93,30 +112,49 @@ def main(argv=None) -> int:
     )
     bar.set_postfix_str("0.0 img/min")
 
+    report_error: list[ReportError] = []
+    try:
+        report: ReportWriter | None = ReportWriter(outdir, options.shard)
+    except ReportError as e:
+        report, report_error = None, [e]
+
     def progress(done: int, outcome) -> None:
+        nonlocal report
         bar.update(1)
         rate = bar.n / max(1e-9, bar.format_dict["elapsed"]) * 60
         bar.set_postfix_str(f"{rate:.1f} img/min")
+        if report is not None:
+            try:
+                report.add(outcome)
+            except ReportError as e:  # the batch goes on; what was lost is said at the end
+                report, report_error[:] = None, [e]
 
-    interrupted = False
+    interrupted, outcomes = False, []
     try:
         outcomes = run_batch(colorizer, jobs, options, progress)
     except KeyboardInterrupt:
-        interrupted, outcomes = True, []
+        interrupted = True
     bar.close()
+    if report is not None:
+        try:
+            report.close()
+        except ReportError as e:
+            report_error[:] = [e]
     if interrupted:
-        print("colorize: interrupted; finished files are complete, re-run with --skip-existing for the rest", file=sys.stderr)
+        print("colorize: interrupted; finished files are complete (and in the report), re-run with --skip-existing "
+              "for the rest", file=sys.stderr)  # fmt: skip
         return 130
-    write_report(outdir, outcomes)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("done", "skipped", "failed")}
-    print(
-        f"done {counts['done']}, skipped {counts['skipped']}, failed {counts['failed']}  (report: {outdir}/colorize-report.csv)"
-    )
+    where = f"report: {text_of(str(report.csv_path))}" if report is not None else "no report"
+    print(f"done {counts['done']}, skipped {counts['skipped']}, failed {counts['failed']}  ({where})")
     for o in outcomes:
         if o.status == "failed":
-            print(f"  failed: {o.source}: {o.reason}")
+            print(f"  failed: {text_of(o.source)}: {text_of(o.reason)}")
         elif o.notes:
-            print(f"  note: {o.source}: {'; '.join(o.notes)}")
+            print(f"  note: {text_of(o.source)}: {text_of('; '.join(o.notes))}")
+    if report_error:
+        print(f"colorize: error: {report_error[0]}; the outputs above are complete, the report is not", file=sys.stderr)
+        return 1
     return 1 if counts["failed"] else 0
 
 

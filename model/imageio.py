@@ -131,16 +131,40 @@ def _lightness_from_gray(gray: np.ndarray, maxval: int, icc: bytes | None, notes
 
 
 def _read_tiff16(path: Path) -> np.ndarray | None:
-    """16-bit TIFF pixels (H, W) or (H, W, C) via tifffile, which Pillow cannot read losslessly."""
+    """16-bit TIFF pixels (H, W) or (H, W, C) of the first page via tifffile, which Pillow cannot
+    read losslessly. Planar ("per channel") files come as (C, H, W) and are turned pixel-interleaved."""
     import tifffile
 
     try:
-        arr = tifffile.imread(path)
+        with tifffile.TiffFile(path) as tif:
+            page = tif.pages[0]
+            arr = page.asarray()
+            planar = int(page.planarconfig) == 2 and page.samplesperpixel > 1
     except Exception:
         return None
+    if planar and arr.ndim == 3:
+        arr = np.moveaxis(arr, 0, -1)
     if arr.dtype != np.uint16 or arr.ndim not in (2, 3):
         return None
     return arr
+
+
+def _gray_by_range(gray: np.ndarray, kind: str, notes: list[str]) -> np.ndarray:
+    """Grey data that is not 0..65535 (float, signed, 32-bit) as 0..65535: floats in 0..1 as
+    they are meant, anything else stretched from its own darkest to its lightest value."""
+    g = np.asarray(gray, dtype=np.float64)
+    finite = np.isfinite(g)
+    if not finite.any():
+        raise ImageLoadError("no finite pixel values")
+    lo, hi = float(g[finite].min()), float(g[finite].max())
+    if kind == "float" and lo >= 0 and hi <= 1:
+        scaled = g
+    elif kind == "int" and lo >= 0 and hi <= 65535:
+        return np.where(finite, g, 0).astype(np.int64)
+    else:
+        scaled = (g - lo) / (hi - lo) if hi > lo else np.zeros_like(g)
+        notes.append(f"{kind} data from {lo:.4g} to {hi:.4g}: stretched to black..white")
+    return (np.where(finite, scaled, 0).clip(0, 1) * 65535 + 0.5).astype(np.int64)
 
 
 def _read_png16(path: Path, notes: list[str]) -> np.ndarray | None:
@@ -201,9 +225,12 @@ def load_image(path: str | os.PathLike) -> LoadedImage:
             L, chroma = _lightness_from_gray(arr16, 65535, icc, notes), 0.0
         else:
             L, chroma = _lightness_from_rgb(arr16, 65535, _profile_luminance(icc, "RGB", 65535, notes))
-    elif upright.mode in ("I;16", "I;16B", "I;16L", "I"):
+    elif upright.mode in ("I;16", "I;16B", "I;16L", "I", "I;16S", "F"):
         bits = 16
-        gray = np.asarray(upright).astype(np.int64).clip(0, 65535)
+        try:
+            gray = _gray_by_range(np.asarray(upright), "float" if upright.mode == "F" else "int", notes)
+        except ImageLoadError as e:
+            raise ImageLoadError(f"{path.name}: cannot read image ({e})") from e
         L, chroma = _lightness_from_gray(gray, 65535, icc, notes), 0.0
     else:
         bits = 8
