@@ -179,6 +179,22 @@ def _read_png16(path: Path, notes: list[str]) -> np.ndarray | None:
     return arr
 
 
+MAX_ASPECT = 100  # a 100:1 strip is already no photograph; a 2,000,000 x 1 "image" decodes for minutes
+
+
+def _over_limit() -> str:
+    return f"over the decompression-bomb limit of {Image.MAX_IMAGE_PIXELS:,} pixels"
+
+
+def check_dimensions(name: str, width: int, height: int) -> None:
+    """Refuse, from the header alone, sizes that no photograph has: too many pixels (one limit:
+    Pillow's, which it only warns about up to twice over) or an absurd aspect ratio."""
+    if Image.MAX_IMAGE_PIXELS and width * height > Image.MAX_IMAGE_PIXELS:
+        raise ImageLoadError(f"{name}: image too large: {width}x{height} is {width * height:,} pixels, {_over_limit()}")
+    if min(width, height) < 1 or max(width, height) > MAX_ASPECT * min(width, height):
+        raise ImageLoadError(f"{name}: {width}x{height} pixels is not a photograph (sides differ by more than {MAX_ASPECT}:1)")
+
+
 def load_image(path: str | os.PathLike) -> LoadedImage:
     """Open any photo upright; raises ImageLoadError naming the file on any failure."""
     path = Path(path)
@@ -187,6 +203,7 @@ def load_image(path: str | os.PathLike) -> LoadedImage:
         if path.stat().st_size == 0:
             raise ImageLoadError(f"{path.name}: empty file (0 bytes)")
         with Image.open(path) as im:
+            check_dimensions(path.name, *im.size)  # before anything is decoded
             if getattr(im, "n_frames", 1) > 1:
                 notes.append(f"{im.n_frames} frames: the first one is used")
             im.seek(0)
@@ -204,10 +221,8 @@ def load_image(path: str | os.PathLike) -> LoadedImage:
                 exif_bytes = exif.tobytes()
     except ImageLoadError:
         raise
-    except Image.DecompressionBombError as e:
-        raise ImageLoadError(
-            f"{path.name}: image too large ({e}); Pillow's decompression-bomb limit is {Image.MAX_IMAGE_PIXELS:,} pixels"
-        ) from e
+    except Image.DecompressionBombError as e:  # Pillow refuses at open past twice the limit
+        raise ImageLoadError(f"{path.name}: image too large: {_over_limit()}") from e
     except FileNotFoundError as e:
         raise ImageLoadError(f"{path.name}: file not found") from e
     except Exception as e:  # truncated, corrupt or unknown formats raise many types

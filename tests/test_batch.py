@@ -138,12 +138,17 @@ def test_decompression_bomb_is_reported(tmp_path, monkeypatch):
     src.mkdir()
     Image.fromarray(gradient(200, 200)).save(src / "bomb.png")
     Image.fromarray(gradient(20, 20)).save(src / "small.png")
-    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 5000)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 25000)  # Pillow only warns up to twice its limit: we refuse
     out = tmp_path / "out"
     assert colorize([str(src), "-o", str(out), *RUN]) == 1
     report = json.loads((out / "colorize-report.json").read_text())
     reasons = {os.path.basename(r["source"]): r["reason"] for r in report["files"]}
-    assert "decompression-bomb limit is 5,000 pixels" in reasons["bomb.png"] and reasons["small.png"] == ""
+    assert "200x200 is 40,000 pixels, over the decompression-bomb limit of 25,000 pixels" in reasons["bomb.png"]
+    assert reasons["small.png"] == ""
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # Pillow itself refuses past twice the limit: one number still
+    assert colorize([str(src), "-o", str(tmp_path / "out2"), *RUN]) == 1
+    reason = json.loads((tmp_path / "out2" / "colorize-report.json").read_text())["files"][0]["reason"]
+    assert reason.endswith("over the decompression-bomb limit of 1,000 pixels") and "178956970" not in reason
 
 
 def test_shards_cover_every_file_exactly_once(tmp_path):

@@ -215,3 +215,22 @@ def test_a_name_that_only_just_fits_is_written(tmp_path):
     out = tmp_path / "out"
     assert colorize([str(src), "-o", str(out), *RUN]) == 0
     assert (out / ("x" * 235 + "_color.png")).exists()
+
+
+def test_absurd_dimensions_are_refused_from_the_header(tmp_path):
+    import time
+
+    from model.png16 import encode_png16
+
+    src = tmp_path / "in"
+    src.mkdir()
+    strip = np.zeros((1, 2_000_000, 3), np.uint16)  # a few KB compressed, minutes to unfilter
+    (src / "strip.png").write_bytes(encode_png16(strip))
+    Image.fromarray(gradient()).save(src / "fine.png")
+    out = tmp_path / "out"
+    t0 = time.perf_counter()
+    assert colorize([str(src), "-o", str(out), *RUN]) == 1
+    assert time.perf_counter() - t0 < 60
+    rows = {os.path.basename(r["source"]): r for r in report_of(out)["files"]}
+    assert "2000000x1 pixels is not a photograph" in rows["strip.png"]["reason"]
+    assert rows["fine.png"]["status"] == "done"
