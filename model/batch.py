@@ -8,8 +8,10 @@ Loading and saving run in a small thread pool so that they overlap the network.
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -79,31 +81,86 @@ def _is_within(path: Path, folder: Path) -> bool:
     try:
         path.resolve().relative_to(folder.resolve())
         return True
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a link loop, before Python 3.13
         return False
 
 
-def collect_inputs(inputs: list[str | os.PathLike], outdir: Path, recursive: bool) -> list[tuple[Path, Path]]:
+# Photo formats that people keep in their folders and that we cannot read: said, not passed over.
+UNSUPPORTED_SUFFIXES = {".avif": "AVIF", ".heic": "HEIC", ".heif": "HEIF", ".jxl": "JPEG XL", ".dng": "DNG raw",
+                        ".cr2": "Canon raw", ".nef": "Nikon raw", ".arw": "Sony raw", ".psd": "Photoshop"}  # fmt: skip
+
+
+def _special_kind(mode: int) -> str | None:
+    for test, kind in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device")):  # fmt: skip
+        if test(mode):
+            return kind
+    return None
+
+
+def collect_inputs(
+    inputs: list[str | os.PathLike], outdir: Path, recursive: bool, skipped: list[Outcome] | None = None
+) -> list[tuple[Path, Path]]:
     """(source, path relative to the output folder) for every image, sorted; the output folder's
-    own contents are never taken as inputs."""
+    own contents are never taken as inputs. Entries passed over for a reason (a format we cannot
+    read, a link that leads nowhere or loops, a FIFO or device, a folder we cannot list or that is
+    a link) are appended to ``skipped``; hidden files and other kinds of file are ignored."""
     found: list[tuple[Path, Path]] = []
+    skipped = [] if skipped is None else skipped
+
+    def skip(path: Path, reason: str) -> None:
+        skipped.append(Outcome(str(path), "", "skipped", reason))
+
+    def walk(folder: Path, top: Path) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as e:
+            skip(folder, f"cannot list this folder ({e.strerror or e})")
+            return
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.name.startswith(".") or _is_within(path, outdir):
+                continue
+            try:
+                st = path.stat()  # follows links
+            except OSError as e:
+                if entry.is_symlink():
+                    skip(path, "a link that loops back on itself" if e.errno == errno.ELOOP else "a link to nothing")
+                else:
+                    skip(path, f"cannot read ({e.strerror or e})")
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                if recursive and entry.is_symlink():
+                    skip(path, "a linked folder: not followed (it could lead back into the tree)")
+                elif recursive:
+                    walk(path, top)
+                continue
+            kind = _special_kind(st.st_mode)
+            suffix = path.suffix.lower()
+            if kind:
+                skip(path, f"{kind}, not a file: not opened")
+            elif suffix in INPUT_SUFFIXES:
+                found.append((path, path.relative_to(top)))
+            elif suffix in UNSUPPORTED_SUFFIXES:
+                skip(path, f"{UNSUPPORTED_SUFFIXES[suffix]} photos cannot be read; convert them to TIFF, PNG or JPEG")
+
     for item in map(Path, inputs):
-        if item.is_dir():
+        try:
+            st = item.stat()
+        except OSError as e:
+            why = "no such file or folder" if e.errno == errno.ENOENT else e.strerror or str(e)
+            raise UsageError(f"{item}: {why}") from e
+        if stat.S_ISDIR(st.st_mode):
             if item.resolve() == outdir.resolve():
                 raise UsageError(f"{item}: the output folder must differ from the input folder")
-            files = item.rglob("*") if recursive else item.glob("*")
-            for f in files:
-                if (
-                    f.is_file()
-                    and f.suffix.lower() in INPUT_SUFFIXES
-                    and not _is_within(f, outdir)
-                    and not f.name.startswith(".")
-                ):
-                    found.append((f, f.relative_to(item)))
-        elif item.is_file():
-            found.append((item, Path(item.name)))
+            if _is_within(item, outdir):
+                raise UsageError(f"{item}: the input folder lies inside the output folder {outdir}; choose an output folder "
+                                 "outside it, or results and photos would mix")  # fmt: skip
+            walk(item, item)
+        elif _special_kind(st.st_mode):
+            skip(item, f"{_special_kind(st.st_mode)}, not a file: not opened")
         else:
-            raise UsageError(f"{item}: no such file or folder")
+            found.append((item, Path(item.name)))
     seen, unique = set(), []
     for src, rel in sorted(found, key=lambda x: (str(x[1]), str(x[0]))):
         key = src.resolve()
@@ -111,6 +168,12 @@ def collect_inputs(inputs: list[str | os.PathLike], outdir: Path, recursive: boo
             seen.add(key)
             unique.append((src, rel))
     return unique
+
+
+def check_suffix(suffix: str) -> None:
+    """The suffix names a file beside its source's output, never a path: '/../../X' would write outside -o."""
+    if any(sep and sep in suffix for sep in (os.sep, os.altsep)) or "\0" in suffix:
+        raise UsageError(f"--suffix {suffix!r}: must not contain a path separator")
 
 
 def take_shard(items: list, shard: tuple[int, int]) -> list:
@@ -125,11 +188,12 @@ def output_format(source: Path, fmt: str) -> str:
     return SUFFIX_FORMAT.get(source.suffix.lower(), "png")  # gif, bmp -> png
 
 
-def plan_jobs(inputs, outdir: Path, options: BatchOptions) -> list[Job]:
+def plan_jobs(inputs, outdir: Path, options: BatchOptions, skipped: list[Outcome] | None = None) -> list[Job]:
     """A job per input. Outputs are named before any shard is taken, so that two sources whose
     outputs would share a name (scan.tif and scan.jpg -> scan_color.jpg) get their own names in
     every shard: the source's extension goes into the name (scan_tif_color.jpg)."""
-    items = collect_inputs(inputs, outdir, options.recursive)
+    check_suffix(options.suffix)
+    items = collect_inputs(inputs, outdir, options.recursive, skipped)
     planned = []
     for src, rel in items:
         ext = SAVE_FORMATS[output_format(src, options.fmt)]
@@ -168,6 +232,8 @@ def _unique_outputs(planned, outdir: Path, suffix: str) -> list[tuple[Path, list
 
 def check_output_folder(outdir: Path) -> None:
     """Create the folder if needed and prove it writable, before any work starts."""
+    if outdir.exists() and not outdir.is_dir():
+        raise UsageError(f"{outdir}: is a file, not a folder; name a folder for the results")
     try:
         outdir.mkdir(parents=True, exist_ok=True)
         probe = outdir / f".colorize-probe-{os.getpid()}"

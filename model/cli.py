@@ -89,10 +89,13 @@ def main(argv=None) -> int:
             args.jobs,
             parse_shard(args.shard),
         )
+        if not args.output.strip():
+            raise UsageError("-o: the output folder name is empty")
         outdir = Path(args.output)
-        check_output_folder(outdir)
-        jobs = plan_jobs(args.inputs, outdir, options)
+        skipped: list = []
+        jobs = plan_jobs(args.inputs, outdir, options, skipped)  # inputs first: a mistyped one leaves no empty folder
         colorizer = load_colorizer(args.model, args.device)
+        check_output_folder(outdir)
     except (UsageError, WeightsError, FileNotFoundError, KeyError, RuntimeError) as e:
         print(f"colorize: error: {e}", file=sys.stderr)
         return 2
@@ -100,7 +103,8 @@ def main(argv=None) -> int:
     if stale:
         print(f"removed {stale} temporary file(s) left by an interrupted run", file=sys.stderr)
     if not jobs:
-        print("colorize: no images found", file=sys.stderr)
+        print("colorize: no images found" + (f" ({len(skipped)} entries passed over, see below)" if skipped else ""),
+              file=sys.stderr)  # fmt: skip
     from tqdm import tqdm
 
     bar = tqdm(
@@ -129,9 +133,15 @@ def main(argv=None) -> int:
             except ReportError as e:  # the batch goes on; what was lost is said at the end
                 report, report_error[:] = None, [e]
 
+    for entry in skipped:  # the report lists what was passed over, and why
+        if report is not None:
+            try:
+                report.add(entry)
+            except ReportError as e:
+                report, report_error[:] = None, [e]
     interrupted, outcomes = False, []
     try:
-        outcomes = run_batch(colorizer, jobs, options, progress)
+        outcomes = skipped + run_batch(colorizer, jobs, options, progress)
     except KeyboardInterrupt:
         interrupted = True
     bar.close()
@@ -150,6 +160,8 @@ def main(argv=None) -> int:
     for o in outcomes:
         if o.status == "failed":
             print(f"  failed: {text_of(o.source)}: {text_of(o.reason)}")
+        elif o.status == "skipped" and not o.output:
+            print(f"  passed over: {text_of(o.source)}: {text_of(o.reason)}")
         elif o.notes:
             print(f"  note: {text_of(o.source)}: {text_of('; '.join(o.notes))}")
     if report_error:

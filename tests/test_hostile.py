@@ -234,3 +234,65 @@ def test_absurd_dimensions_are_refused_from_the_header(tmp_path):
     rows = {os.path.basename(r["source"]): r for r in report_of(out)["files"]}
     assert "2000000x1 pixels is not a photograph" in rows["strip.png"]["reason"]
     assert rows["fine.png"]["status"] == "done"
+
+
+# ------------------------------------------------------------------ clear messages instead of silence
+def test_every_entry_passed_over_is_listed_with_its_reason(tmp_path, capsys):
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    Image.fromarray(gradient()).save(src / "a.png")
+    Image.fromarray(gradient()).save(src / "sub" / "b.png")
+    (src / "phone.heic").write_bytes(b"\x00\x00\x00\x18ftypheic")
+    (src / "new.avif").write_bytes(b"\x00\x00\x00\x18ftypavif")
+    (src / "loop.jpg").symlink_to(src / "loop.jpg")
+    (src / "gone.png").symlink_to(src / "nowhere.png")
+    (src / "linked").symlink_to(src / "sub", target_is_directory=True)
+    os.mkfifo(src / "pipe.png")
+    (src / "locked").mkdir()
+    (src / "notes.txt").write_text("not a photo, not a word about it")
+    os.chmod(src / "locked", 0)
+    out = tmp_path / "out"
+    try:
+        code = colorize([str(src), "-o", str(out), "--recursive", *RUN])
+    finally:
+        os.chmod(src / "locked", 0o755)
+    assert code == 0
+    report = report_of(out)
+    reasons = {os.path.basename(r["source"]): r["reason"] for r in report["files"] if r["status"] == "skipped"}
+    assert "HEIC photos cannot be read" in reasons["phone.heic"] and "AVIF" in reasons["new.avif"]
+    assert "loops" in reasons["loop.jpg"] and "a link to nothing" in reasons["gone.png"]
+    assert "linked folder" in reasons["linked"] and "FIFO" in reasons["pipe.png"]
+    if os.geteuid() != 0:  # root lists any folder
+        assert "cannot list" in reasons["locked"]
+    assert "notes.txt" not in reasons
+    assert report["summary"] == {"done": 2, "skipped": len(reasons), "failed": 0}
+    assert "passed over: " in capsys.readouterr().out
+
+
+def test_a_fifo_on_the_command_line_is_not_opened(tmp_path):
+    os.mkfifo(tmp_path / "pipe.jpg")
+    out = tmp_path / "out"
+    code = subprocess.run([sys.executable, "-m", "model.cli", str(tmp_path / "pipe.jpg"), "-o", str(out), *RUN], timeout=120,
+                          capture_output=True, text=True)  # fmt: skip (a read would block forever)
+    assert code.returncode == 0 and "FIFO" in report_of(out)["files"][0]["reason"]
+
+
+def test_arguments_that_would_write_in_the_wrong_place_are_refused(tmp_path, capsys):
+    proj = tmp_path / "P"
+    (proj / "scans").mkdir(parents=True)
+    Image.fromarray(gradient()).save(proj / "scans" / "a.png")
+    before = snapshot(tmp_path)
+    assert colorize([str(proj / "scans"), "-o", str(proj), "-r", *RUN]) == 2
+    assert "lies inside the output folder" in capsys.readouterr().err
+    assert colorize([str(proj / "scans"), "-o", "", *RUN]) == 2
+    assert "output folder name is empty" in capsys.readouterr().err
+    assert colorize([str(proj / "scans"), "-o", str(tmp_path / "o"), "--suffix", "/../../X", *RUN]) == 2
+    assert "path separator" in capsys.readouterr().err
+    (tmp_path / "afile").write_text("x")
+    before = snapshot(tmp_path)
+    assert colorize([str(proj / "scans"), "-o", str(tmp_path / "afile"), *RUN]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert colorize([str(tmp_path / "typo"), "-o", str(tmp_path / "new"), *RUN]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists() and not (tmp_path / "o").exists()
+    assert snapshot(tmp_path) == before
