@@ -8,6 +8,7 @@ from .bins import ab_bins_torch
 
 PAPER_T = 0.38  # the value of the paper's section 3.3 and Fig. 3
 BRIEF_T = 1 / 6  # the value our brief quotes; evaluation reports both
+MODE_BELOW = 1e-6  # smaller T is the mode to float precision, and log z / T would overflow to -inf
 
 
 def log_probs(z: torch.Tensor, is_logits: bool = False, dim: int = 1) -> torch.Tensor:
@@ -20,7 +21,7 @@ def log_probs(z: torch.Tensor, is_logits: bool = False, dim: int = 1) -> torch.T
 def annealed_distribution(z: torch.Tensor, T: float, is_logits: bool = False, dim: int = 1) -> torch.Tensor:
     """softmax(log z / T) along ``dim``; T = 0 gives a one-hot of the mode."""
     lp = log_probs(z, is_logits, dim)
-    if T <= 0:
+    if T < MODE_BELOW:
         return torch.zeros_like(lp).scatter_(dim, lp.argmax(dim=dim, keepdim=True), 1.0)
     return torch.softmax(lp / T, dim=dim)
 
@@ -30,7 +31,7 @@ def annealed_mean_of_log_probs(lp: torch.Tensor, T: float) -> torch.Tensor:
     the pipeline caches log-probabilities and calls this for every temperature."""
     B, q, h, w = lp.shape
     bins = ab_bins_torch(lp.device)
-    if T <= 0:
+    if T < MODE_BELOW:
         return bins[lp.argmax(dim=1)].permute(0, 3, 1, 2)
     f = torch.softmax(lp.reshape(B, q, h * w) / T, dim=1)
     return (bins.T @ f).view(B, 2, h, w)  # a batched matmul: einsum is several times slower here

@@ -263,8 +263,8 @@ def render_and_save(colorizer: Colorizer, image: LoadedImage, pred, output: Path
     """Compose a prediction at full resolution and write it; returns notes for the report."""
     rgb = colorizer.compose(pred, image.L, T, bits=image.bits)
     output.parent.mkdir(parents=True, exist_ok=True)
-    save_image(rgb, output, image, quality=quality, fmt=fmt)
     notes = list(image.notes)
+    save_image(rgb, output, image, quality=quality, fmt=fmt, notes=notes)
     if image.bits == 16 and fmt in ("jpg", "webp"):
         notes.append(f"16-bit input written as 8-bit {fmt}")
     return notes

@@ -6,6 +6,7 @@ Exit status: 0 when nothing failed, 1 when some files failed, 2 for usage errors
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -75,7 +76,7 @@ def main(argv=None) -> int:
     if args.merge_reports is not None:
         return merge(args.merge_reports)
     try:
-        if args.temperature is not None and not 0 <= args.temperature <= 1:
+        if args.temperature is not None and not (math.isfinite(args.temperature) and 0 <= args.temperature <= 1):
             raise UsageError(f"-T {args.temperature}: the temperature must lie in 0..1")
         if not 1 <= args.quality <= 100:
             raise UsageError(f"--quality {args.quality}: must lie in 1..100")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageCms, ImageOps
+from PIL import ExifTags, Image, ImageCms, ImageOps
 
 from .atomic import atomic_write_bytes
 from .color import rgb_to_lab
@@ -352,6 +352,43 @@ def _into_profile(rgb: np.ndarray, icc: bytes) -> np.ndarray:
     return rgb if is_srgb(profile) else srgb16_to_profile(rgb, profile)
 
 
+JPEG_EXIF_LIMIT = 65533  # one APP1 segment (Pillow's own check); PNG, TIFF and WebP have no such limit
+BULKY_EXIF = ((0x8769, 0x927C, "MakerNote"), (0x8769, 0x9286, "UserComment"), (None, 0x02BC, "XMP"),
+              (None, 0x9C9C, "XPComment"), (None, 0x8773, "ICC profile"))  # fmt: skip
+
+
+def fit_exif(exif: bytes | None, fmt: str, notes: list[str]) -> bytes | None:
+    """EXIF that a JPEG can hold: the bulky tags (maker notes, comments, XMP), then any tag over
+    1 KB, are dropped until it fits; what was dropped is said in ``notes``."""
+    if exif is None or fmt != "jpg" or len(exif) <= JPEG_EXIF_LIMIT:
+        return exif
+    size = f"{len(exif) / 1024:.0f} KB"
+    try:
+        e = Image.Exif()
+        e.load(exif)
+        dropped = []
+        for ifd_tag, tag, name in BULKY_EXIF:
+            ifd = e.get_ifd(ifd_tag) if ifd_tag else e
+            if tag in ifd:
+                del ifd[tag]
+                dropped.append(name)
+        data = e.tobytes()
+        for tag in list(e):
+            if len(data) <= JPEG_EXIF_LIMIT:
+                break
+            if len(repr(e[tag])) > 1024:
+                del e[tag]
+                dropped.append(ExifTags.TAGS.get(tag, f"tag 0x{tag:04x}"))
+                data = e.tobytes()
+    except Exception:  # a damaged block: nothing of it can be kept reliably
+        data, dropped = b"", []
+    if dropped and len(data) <= JPEG_EXIF_LIMIT:
+        notes.append(f"EXIF ({size}) too long for JPEG: dropped {', '.join(dropped)}, kept the rest")
+        return data
+    notes.append(f"EXIF ({size}) too long for JPEG: left out")
+    return None
+
+
 def save_image(
     rgb: np.ndarray,
     path: str | os.PathLike,
@@ -359,8 +396,10 @@ def save_image(
     quality: int = 92,
     overwrite_source: bool = False,
     fmt: str | None = None,
+    notes: list[str] | None = None,
 ) -> Path:
-    """Save a result (H, W, 3) in sRGB, keeping the source's alpha, ICC profile and EXIF."""
+    """Save a result (H, W, 3) in sRGB, keeping the source's alpha, ICC profile and EXIF (what of
+    it the format can hold; ``notes`` gets what could not be kept)."""
     path = Path(path)
     fmt = fmt or format_for(path)
     if source is not None and not overwrite_source and path.exists() and path.resolve() == source.path.resolve():
@@ -373,7 +412,8 @@ def save_image(
             rgb = _into_profile(rgb, icc)
         except (ImageCms.PyCMSError, OSError, ValueError):
             icc = _srgb_profile().tobytes()
-    data = _encode(rgb, source.alpha if source else None, fmt, quality, icc, source.exif if source else None)
+    exif = fit_exif(source.exif if source else None, fmt, [] if notes is None else notes)
+    data = _encode(rgb, source.alpha if source else None, fmt, quality, icc, exif)
     if not path.parent.is_dir():
         raise ImageSaveError(f"{path.parent}: output folder does not exist")
     try:

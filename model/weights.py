@@ -5,7 +5,9 @@ Nothing is unpickled: every file goes through ``torch.load(weights_only=True)``.
 
 from __future__ import annotations
 
+import math
 import os
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -38,8 +40,14 @@ def _read(path: str | os.PathLike) -> dict:
         raise WeightsError(f"{path}: no such weights file")
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:  # torch's message would suggest weights_only=False: never
+        if "Weights only load failed" not in str(e):
+            raise WeightsError(f"{path}: not a weights file (PyTorch cannot read it)") from e
+        raise WeightsError(
+            f"{path}: not a safe weights file: it holds Python objects that would run as code when loaded, so it is refused"
+        ) from e
     except Exception as e:
-        raise WeightsError(f"{path}: not a readable weights file ({type(e).__name__}: {str(e)[:200]})") from e
+        raise WeightsError(f"{path}: not a weights file (PyTorch cannot read it: {type(e).__name__})") from e
     if not isinstance(obj, dict):
         raise WeightsError(f"{path}: expected a dictionary of weights, found {type(obj).__name__}")
     return obj
@@ -64,20 +72,46 @@ def load_net(path: str | os.PathLike) -> tuple[nn.Module, dict]:
     """Build and load the network in ``path``; returns (net in eval mode, model card)."""
     obj = _read(path)
     if obj.get("format") == FORMAT:
+        config = obj.get("config", {})
+        if not isinstance(config, dict) or not set(config) <= CONFIG_KEYS.get(obj.get("arch"), set()):
+            raise WeightsError(f"{path}: its network configuration {config!r} is not one this program builds")
         try:
-            net = build_net(obj["arch"], **obj.get("config", {}))
+            net = build_net(obj["arch"], **config)
             net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in obj["state_dict"].items()})
-        except (KeyError, RuntimeError, TypeError, ValueError) as e:
+        except (KeyError, RuntimeError, TypeError, ValueError, AttributeError) as e:
             raise WeightsError(f"{path}: weights do not fit the network they name ({str(e)[:300]})") from e
-        return net.eval(), dict(obj.get("card", {}))
+        check_finite(net, path)
+        card = obj.get("card", {})
+        if not isinstance(card, dict):
+            raise WeightsError(f"{path}: its model card is not a table of facts")
+        check_temperature(card.get("default_T", 0.38), f"{path}: its model card's default_T")
+        return net.eval(), dict(card)
     if "model_out.weight" in obj or "model1.0.weight" in obj:
         state = {k: v.float() if v.is_floating_point() else v for k, v in obj.items() if torch.is_tensor(v)}
         check_official_eccv16(state, str(path))
         net = ECCV16Net()
         net.load_state_dict(state, strict=True)
+        check_finite(net, path)
         card = {"name": "ECCV16 official release", "arch": "eccv16", "default_T": 0.38}
         return net.eval(), card
     raise WeightsError(f"{path}: not a Colorizer weights file nor the official ECCV16 release")
+
+
+# What a file may ask of the network builder; "pretrained" is not among them (it would fetch ImageNet weights).
+CONFIG_KEYS = {"lite": {"channels", "encoder", "global_context"}, "eccv16": {"deep_supervision"}}
+
+
+def check_temperature(T, what: str) -> float:
+    """A temperature as the slider and the annealed mean take it: a finite number in 0..1."""
+    if isinstance(T, bool) or not isinstance(T, (int, float)) or not math.isfinite(T) or not 0 <= T <= 1:
+        raise WeightsError(f"{what} {T!r} is not a temperature (a number from 0 to 1)")
+    return float(T)
+
+
+def check_finite(net: nn.Module, path) -> None:
+    for name, tensor in net.state_dict().items():
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            raise WeightsError(f"{path}: damaged weights ({name} holds NaN or infinite values)")
 
 
 def load_into(net: nn.Module, path: str | os.PathLike) -> list[str]:

@@ -2,6 +2,7 @@
 inputs, runs the real command and checks the exit code, the message, the report, and that
 nothing else in the folders changed."""
 
+import argparse
 import errno
 import json
 import os
@@ -296,3 +297,89 @@ def test_arguments_that_would_write_in_the_wrong_place_are_refused(tmp_path, cap
     assert "no such file or folder" in capsys.readouterr().err
     assert not (tmp_path / "new").exists() and not (tmp_path / "o").exists()
     assert snapshot(tmp_path) == before
+
+
+def test_exif_too_long_for_jpeg_keeps_what_fits_and_says_what_was_dropped(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    exif = Image.Exif()
+    exif[0x010F] = "Leica"  # Make: small, kept
+    exif[0x010E] = "x" * 300_000  # ImageDescription: 300 KB
+    Image.fromarray(gradient()).save(src / "big.png", exif=exif.tobytes())
+    out = tmp_path / "out"
+    assert colorize([str(src), "-o", str(out), "--format", "jpg", *RUN]) == 0
+    row = report_of(out)["files"][0]
+    assert row["status"] == "done" and any("too long for JPEG: dropped ImageDescription" in n for n in row["notes"])
+    kept = Image.open(out / "big_color.jpg").getexif()
+    assert kept.get(0x010F) == "Leica" and 0x010E not in kept
+
+
+def test_weights_and_temperatures_that_cannot_work_are_refused_plainly(tmp_path, capsys):
+    import math
+
+    import torch
+
+    from model.nets import LiteColorNet
+    from model.weights import FORMAT, export_weights
+
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray(gradient()).save(src / "a.png")
+
+    torch.save({"a": argparse.Namespace(x=1)}, tmp_path / "pickled.pt")  # any class: loading it would run code
+    net = LiteColorNet(channels=16)
+    export_weights(net, tmp_path / "word_T.pt", {"default_T": "vivid"})
+    export_weights(net, tmp_path / "nan_T.pt", {"default_T": math.nan})
+    state = {k: v.clone() for k, v in net.state_dict().items()}
+    torch.save({"format": FORMAT, "arch": "lite", "config": {"channels": 16, "pretrained": True}, "state_dict": state,
+                "card": {}}, tmp_path / "pretrained.pt")  # fmt: skip
+    with torch.no_grad():
+        for p in net.parameters():
+            p.fill_(float("nan"))
+    export_weights(net, tmp_path / "nan.pt", {})
+    cases = {
+        "pickled.pt": "not a safe weights file",
+        "word_T.pt": "'vivid' is not a temperature",
+        "nan_T.pt": "nan is not a temperature",
+        "pretrained.pt": "not one this program builds",
+        "nan.pt": "damaged weights",
+    }
+    for name, message in cases.items():
+        assert colorize([str(src), "-o", str(tmp_path / "o"), "--model", str(tmp_path / name), *RUN]) == 2, name
+        err = capsys.readouterr().err
+        assert message in err and "weights_only" not in err and "Traceback" not in err, (name, err)
+    assert colorize([str(src), "-o", str(tmp_path / "o"), "--model", "/etc/passwd", *RUN]) == 2
+    assert "not a weights file" in capsys.readouterr().err
+    assert colorize([str(src), "-o", str(tmp_path / "o"), "-T", "nan", *RUN]) == 2
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_vanishing_temperature_gives_the_mode_not_black():
+    import torch
+
+    from model.annealed import annealed_mean
+
+    logits = torch.randn(1, 313, 4, 4) * 3
+    tiny, mode = annealed_mean(logits, 1e-300, is_logits=True), annealed_mean(logits, 0.0, is_logits=True)
+    assert torch.isfinite(tiny).all() and torch.equal(tiny, mode)
+
+
+def test_a_folder_of_unusual_tiffs_goes_through_the_command(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    rgb = (np.random.default_rng(1).random((24, 32, 3)) * 65535).astype(np.uint16)
+    tifffile.imwrite(src / "planar.tif", np.moveaxis(rgb, -1, 0), planarconfig="separate", photometric="rgb")
+    with tifffile.TiffWriter(src / "pages.tif") as tw:
+        for v in (30000, 1000):
+            tw.write(np.full((20, 30), v, np.uint16))
+    tifffile.imwrite(src / "float.tif", np.linspace(0, 1, 600, dtype=np.float32).reshape(20, 30))
+    tifffile.imwrite(src / "signed.tif", np.linspace(-900, 900, 600).astype(np.int16).reshape(20, 30))
+    before = snapshot(src)
+    out = tmp_path / "out"
+    assert colorize([str(src), "-o", str(out), *RUN]) == 0
+    rows = {os.path.basename(r["source"]): r for r in report_of(out)["files"]}
+    assert all(r["status"] == "done" for r in rows.values()) and len(rows) == 4
+    assert any("first one" in n for n in rows["pages.tif"]["notes"])
+    assert any("stretched" in n for n in rows["signed.tif"]["notes"])
+    assert tifffile.imread(out / "planar_color.tif").shape == (24, 32, 3)
+    assert snapshot(src) == before
