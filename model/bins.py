@@ -38,20 +38,22 @@ def ab_bins_torch(device=None, dtype=torch.float32) -> torch.Tensor:
 
 
 AB_LIMIT = 128  # candidates are tabulated for integer a, b in -128..127
-_candidates: dict[int, torch.Tensor] = {}
+_candidates: dict[tuple[int, str], torch.Tensor] = {}
 _lock = threading.Lock()
 
 
-def nearest_candidates(k: int) -> torch.Tensor:
+def nearest_candidates(k: int, device=None) -> torch.Tensor:
     """(256, 256, k) indices of the k nearest bins of every integer (a, b): a lookup table that
-    replaces a search over all 313 bins per pixel (distances are then computed exactly)."""
+    replaces a search over all 313 bins per pixel (distances are then computed exactly). Kept
+    per device, so that a GPU trainer does not copy it every batch."""
+    key = (k, str(torch.device(device or "cpu")))
     with _lock:
-        if k not in _candidates:
+        if key not in _candidates:
             grid = torch.arange(-AB_LIMIT, AB_LIMIT, dtype=torch.float32)
             points = torch.stack(torch.meshgrid(grid, grid, indexing="ij"), dim=-1).view(-1, 2)
             idx = torch.cdist(points, ab_bins_torch()).topk(k, dim=1, largest=False).indices
-            _candidates[k] = idx.view(2 * AB_LIMIT, 2 * AB_LIMIT, k)
-    return _candidates[k]
+            _candidates[key] = idx.view(2 * AB_LIMIT, 2 * AB_LIMIT, k).to(key[1])
+    return _candidates[key]
 
 
 def candidate_distances(flat: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -59,7 +61,7 @@ def candidate_distances(flat: torch.Tensor, k: int) -> tuple[torch.Tensor, torch
     squared distances to them (N, k). Rounding moves a point by under 0.71, far less than the
     grid's 10, so the point's own nearest bin is always among them."""
     cells = (flat.round() + AB_LIMIT).long().clamp_(0, 2 * AB_LIMIT - 1)
-    near_idx = nearest_candidates(k).to(flat.device)[cells[:, 0], cells[:, 1]]
+    near_idx = nearest_candidates(k, flat.device)[cells[:, 0], cells[:, 1]]
     return near_idx, (flat[:, None, :] - ab_bins_torch(flat.device)[near_idx]).pow(2).sum(-1)
 
 
