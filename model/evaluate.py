@@ -26,6 +26,7 @@ from .data import list_images, load_eval_set
 from .imageio import load_image
 from .metrics import AucAccumulator, CastCounter, bootstrap_margin, colourfulness
 from .pipeline import Colorizer
+from .plots import cmf_figure
 from .recognition import AgreementCounter, ImageNetClassifier
 from .session import gray_from_lightness
 
@@ -39,7 +40,7 @@ def _lab(rgb: torch.Tensor) -> tuple[np.ndarray, torch.Tensor]:
 
 def evaluate_set(colorizer: Colorizer, images: list[torch.Tensor], prior: np.ndarray, temperatures, baselines: bool = True,
                  seed: int = 0, classifier: ImageNetClassifier | None = None,
-                 groups: dict[str, list[str]] | None = None) -> dict:  # fmt: skip
+                 groups: dict[str, list[str]] | None = None, curves: dict | None = None) -> dict:  # fmt: skip
     """Metrics per method on photos given as uint8 RGB tensors (3, 256, 256); with a classifier,
     also how often it recognises each method's photos as it does the originals. ``groups`` names
     ways to split the photos (e.g. "by_folder", "by_category") with a label per photo; each part
@@ -86,6 +87,8 @@ def evaluate_set(colorizer: Colorizer, images: list[torch.Tensor], prior: np.nda
         out["images"] = len(part)
         return out
 
+    if curves is not None:  # the CMF of each method, for a plot
+        curves.update({key: acc.curves() for key, acc in accs.items()})
     everything = np.arange(len(images))
     out = rows(everything)
     if baselines:  # how far the margin over Gray could move with another sample of photos
@@ -204,12 +207,15 @@ def main(argv=None) -> int:
     classifier = ImageNetClassifier() if args.recognition else None
     images, folders, categories = load_labelled(args.data, args.limit)
     groups = {"by_folder": folders, "by_category": categories}
-    results = evaluate_set(colorizer, images, prior, temps, classifier=classifier, groups=groups)
+    curves: dict = {}
+    results = evaluate_set(colorizer, images, prior, temps, classifier=classifier, groups=groups, curves=curves)
     if args.sweep:
         results["chosen_T"], results["rule"] = choose_temperature(results)
     text = json.dumps(results, indent=1)
     if args.json:
         Path(args.json).write_text(text + "\n")
+        title = f"{colorizer.card.get('title', colorizer.card.get('name', 'model'))} on {len(images)} photos at 256x256"
+        print(f"wrote {args.json} and {cmf_figure(curves, title, Path(args.json).with_suffix('.cmf.png'))}")
     else:
         print(text)
     method = f"T={(results.get('chosen_T') or temps[0]):.3g}"

@@ -69,6 +69,11 @@ class AucAccumulator:
         raw, rebalanced = self._auc(np.sum(self.images, axis=0))
         return {"auc_raw": float(raw), "auc_rebalanced": float(rebalanced)}
 
+    def curves(self) -> np.ndarray:
+        """The CMF at thresholds 0..150: (2, 151), raw and rebalanced; the AuC is their mean."""
+        cum = np.cumsum(np.sum(self.images, axis=0), axis=-1)
+        return cum[:, :-1] / cum[:, -1:]
+
     def subset(self, indices) -> AucAccumulator:
         """The same measure over some of the images (a part of the validation set)."""
         part = AucAccumulator.__new__(AucAccumulator)

@@ -93,3 +93,18 @@ def test_colorizer_eval_prints_a_table_per_folder_and_category(tmp_path, capsys,
     rows = {line.split()[0]: line.split()[1] for line in out.splitlines() if line and line.split()[0].isalpha()}
     assert rows["flowers"] == "2" and rows["people"] == "3" and rows["animals"] == "2"
     assert "corpus/val" in out and "data/val" in out and "all 7 photos" in out
+
+
+def test_cmf_curves_average_to_the_auc_and_are_plotted(colorizer, tmp_path):
+    from model.plots import cmf_figure
+
+    rng = np.random.default_rng(2)
+    images = [torch.from_numpy(rng.integers(0, 256, (3, 32, 32), dtype=np.uint8)) for _ in range(3)]
+    curves: dict = {}
+    res = evaluate_set(colorizer, images, np.ones(Q), (1.0,), curves=curves)
+    assert set(curves) == {"T=1", "gray", "random"}
+    for key, c in curves.items():
+        assert c.shape == (2, 151) and np.all(np.diff(c, axis=1) >= 0) and c[:, -1].max() <= 1
+        assert np.allclose(c.mean(axis=1) * 100, [res[key]["auc_raw"], res[key]["auc_rebalanced"]], atol=0.006)
+    png = np.asarray(Image.open(cmf_figure(curves, "t", tmp_path / "c.png")).convert("RGB"))
+    assert (np.abs(png.astype(int) - [31, 119, 180]).sum(axis=2) == 0).sum() > 100  # the T=1 line is drawn
