@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
+from . import turing
 from .annealed import BRIEF_T, PAPER_T
 from .categories import category_of
 from .color import rgb_to_lab_torch
@@ -180,7 +181,7 @@ def contact_sheet(colorizer: Colorizer, files: list[Path], T: float, out: Path, 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="colorizer-eval", description=__doc__.split("\n\n")[0])
     p.add_argument("--model", help="weights file (default: the bundled model)")
-    p.add_argument("--data", action="append", required=True, help="folder of colour photos (repeatable)")
+    p.add_argument("--data", action="append", help="folder of colour photos (repeatable)")
     p.add_argument("--prior-from", help="weights file whose card holds the prior (default: the model's own)")
     p.add_argument("--sweep", action="store_true", help="temperatures 0.05..1 instead of the default, 1/6 and 0.38")
     p.add_argument("-T", "--temperature", type=float, action="append", help="temperatures to evaluate")
@@ -188,15 +189,40 @@ def main(argv=None) -> int:
     p.add_argument("--category", help="the sheet shows only this category's photos (flowers, faces, food, ...)")
     p.add_argument("--no-truth", action="store_true", help="the sheet's photos are black-and-white (no truth column)")
     p.add_argument("--recognition", action="store_true", help="also ask an ImageNet classifier (needs the train extra)")
+    p.add_argument("--turing-html", metavar="OUT.html", help="write the real-or-colourised test of the --data photos as one page")
+    p.add_argument("--show-ms", type=int, default=1000, help="how long the test page shows each pair (ms)")
+    p.add_argument("--seed", type=int, default=0, help="which side each real photo takes in the test")
+    p.add_argument("--turing-answers", nargs="+", metavar="ANSWERS.json", help="pool raters' answers files and report")
     p.add_argument("--json", help="write the results here")
     p.add_argument("--limit", type=int, default=0)
     args = p.parse_args(argv)
+    if args.turing_answers:
+        try:
+            pooled = turing.pool([Path(a) for a in args.turing_answers])
+        except turing.AnswersError as e:
+            print(f"colorizer-eval: error: {e}", file=sys.stderr)
+            return 2
+        lo, hi = pooled["interval_95"]
+        print(json.dumps(pooled, indent=1))
+        print(f"\nfooling rate {pooled['fooling_rate'] * 100:.1f}% (95% interval {lo * 100:.1f}..{hi * 100:.1f}%) over "
+              f"{pooled['trials']} trials by {pooled['raters']} raters; 50% is perfect, the paper's model 20.4%")  # fmt: skip
+        return 0
+    if not args.data:
+        p.error("--data is required (except with --turing-answers)")
     colorizer = Colorizer.from_file(args.model, device="auto") if args.model else Colorizer.bundled()
     prior_card = Colorizer.from_file(args.prior_from).card if args.prior_from else colorizer.card
     if "prior" not in prior_card:
         prior_card = Colorizer.bundled().card
     prior = np.array(prior_card["prior"])
     temps = tuple(args.temperature) if args.temperature else SWEEP if args.sweep else (colorizer.default_T, BRIEF_T, PAPER_T)
+    if args.turing_html:
+        files = [f for r in args.data for f in list_images(r)][: args.limit or None]
+        T = temps[0]
+        test_id = f"{colorizer.card.get('name', 'model')}-T{T:.3g}-seed{args.seed}-{len(files)}"
+        trials = turing.plan_trials(colorizer, files, T, args.seed)
+        out = turing.write_html(trials, Path(args.turing_html), test_id, args.show_ms)
+        print(f"wrote {out}: {len(trials)} trials, {args.show_ms} ms each (test {test_id})")
+        return 0
     if args.sheet:
         roots = map(Path, args.data)
         files = [f for r in roots for f in list_images(r) if not args.category or category_of(f, r) == args.category]
