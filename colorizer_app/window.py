@@ -33,6 +33,7 @@ from model.session import Session
 from .dialogs import BatchProgress, ExportDialog, ModelCardDialog, card_html
 from .inspector import Inspector
 from .theme import THEMES, apply_theme
+from .turing_dialog import TuringDialog
 from .views import ImageView, ViewGroup, qimage_gray, qimage_rgb, qimage_rgbx
 from .widgets import TemperatureControl
 from .worker import WorkerThread
@@ -58,6 +59,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.colorizer: Colorizer | None = None
         self.session: Session | None = None
+        self.turing_dialog: TuringDialog | None = None
         self.job = 0
         self.render_job = 0
         self.copy_job: int | None = None
@@ -180,6 +182,7 @@ class MainWindow(QMainWindow):
         self.card_action = self._action("Model &Card…", self.show_model_card)
         self.load_model_action = self._action("&Load Weights File…", self.load_weights_dialog)
         about_action = self._action("&About Colorizer", self.about)
+        self.turing_action = self._action("&Real or Colourised? Test…", self.real_or_colourised)
         for a in (
             self.save_action,
             self.before_after_action,
@@ -231,6 +234,7 @@ class MainWindow(QMainWindow):
             self.theme_group.addAction(a)
         self.model_menu = bar.addMenu("&Model")
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.turing_action)
         help_menu.addAction(about_action)
 
         tools = self.addToolBar("Main")
@@ -645,6 +649,16 @@ class MainWindow(QMainWindow):
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             self.open_path(paths[0])
+
+    def real_or_colourised(self) -> None:
+        """The paper's real-vs-fake test on a folder of the user's colour photos, with this model."""
+        if self.colorizer is None:
+            return
+        folder = str(self.session.image.path.parent) if self.session else ""
+        if self.turing_dialog is not None:
+            self.turing_dialog.deleteLater()  # its connections to the worker go with it
+        self.turing_dialog = TuringDialog(self.threads.worker, self.colorizer, self, folder)
+        self.turing_dialog.show()
 
     def about(self) -> None:
         card = self.colorizer.card if self.colorizer else {}

@@ -32,6 +32,7 @@ class Worker(QObject):
     batchProgress = Signal(int, int, object)  # job id, count done, Outcome
     batchDone = Signal(int, object)  # job id, list of outcomes
     failed = Signal(int, str, str)  # job id, what, message
+    trialsReady = Signal(int, object)  # job id, list of turing.Trial
 
     def __init__(self):
         super().__init__()
@@ -84,6 +85,17 @@ class Worker(QObject):
             self.failed.emit(job, "Cannot load the model", describe(e))
             return
         self.modelLoaded.emit(job, colorizer)
+
+    def prepare_trials(self, job: int, colorizer: Colorizer, files, temperature: float, seed: int) -> None:
+        """Colourise every photo of a real-or-colourised test before it starts, so no trial waits."""
+        from model.turing import plan_trials
+
+        try:
+            trials = plan_trials(colorizer, files, temperature, seed)
+        except Exception as e:
+            self.failed.emit(job, "Cannot prepare the test", describe(e))
+            return
+        self.trialsReady.emit(job, trials)
 
     def batch(self, job: int, colorizer: Colorizer, jobs, options) -> None:
         self.cancel_batch.clear()

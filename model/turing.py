@@ -118,30 +118,64 @@ def read_answers(path: Path, test_id: str | None = None) -> tuple[str, list[dict
     return str(doc.get("test_id")), trials
 
 
+def score(answered: list[dict]) -> dict:
+    """Fooling rate of answered trials (dicts with id, real_side, answer), its 95 % interval, and
+    each photo's outcomes."""
+    per_photo: dict[str, list[int]] = {}
+    for t in answered:
+        per_photo.setdefault(t["id"], []).append(int(t["answer"] != t["real_side"]))
+    fooled, n = sum(sum(v) for v in per_photo.values()), len(answered)
+    lo, hi = wilson_interval(fooled, n)
+    return {
+        "trials": n,
+        "fooled": fooled,
+        "fooling_rate": round(fooled / n, 4) if n else 0.0,
+        "interval_95": [round(lo, 4), round(hi, 4)],
+        "per_photo": {k: {"shown": len(v), "fooled": sum(v)} for k, v in sorted(per_photo.items())},
+    }
+
+
+class TuringRun:
+    """A test in progress in the app: the trials in order and the answers given so far."""
+
+    def __init__(self, trials: list[Trial]):
+        self.trials, self.answers = trials, []
+
+    @property
+    def done(self) -> bool:
+        return len(self.answers) >= len(self.trials)
+
+    def current(self) -> Trial:
+        return self.trials[len(self.answers)]
+
+    def answer(self, side: str) -> None:
+        if side not in SIDES or self.done:
+            raise ValueError(f"no trial waits for an answer {side!r}")
+        t = self.current()
+        self.answers.append({"id": t.id, "real_side": t.real_side, "answer": side})
+
+    def result(self) -> dict:
+        return score(self.answers)
+
+    def csv_text(self) -> str:
+        lines = ["photo,real_side,answer,fooled"]
+        for a in self.answers:
+            name = a["id"].replace('"', '""')
+            lines.append(f'"{name}",{a["real_side"]},{a["answer"]},{int(a["answer"] != a["real_side"])}')
+        return "\n".join(lines) + "\n"
+
+
 def pool(paths: list[Path]) -> dict:
     """The fooling rate of every rater's answers together, with its 95 % interval, and per photo."""
-    per_photo: dict[str, list[int]] = {}
-    raters, test_ids = 0, set()
+    answered, raters, test_ids = [], 0, set()
     for path in paths:
         doc_id, trials = read_answers(path)
         test_ids.add(doc_id)
         raters += 1
-        for t in trials:
-            fooled = int(t["answer"] != t["real_side"])
-            per_photo.setdefault(t["id"], []).append(fooled)
+        answered += trials
     if len(test_ids) > 1:
         raise AnswersError(f"the answers files belong to {len(test_ids)} different tests; pool one test at a time")
-    fooled = sum(sum(v) for v in per_photo.values())
-    n = sum(len(v) for v in per_photo.values())
-    lo, hi = wilson_interval(fooled, n)
-    return {
-        "raters": raters,
-        "trials": n,
-        "fooled": fooled,
-        "fooling_rate": round(fooled / n, 4),
-        "interval_95": [round(lo, 4), round(hi, 4)],
-        "per_photo": {k: {"shown": len(v), "fooled": sum(v)} for k, v in sorted(per_photo.items())},
-    }
+    return {"raters": raters, **score(answered)}
 
 
 _PAGE = """<!DOCTYPE html>

@@ -273,3 +273,34 @@ def test_before_after_is_saved_from_the_file_menu(qtbot, win, photo, tmp_path):
     out = tmp_path / "both.jpg"
     qtbot.waitUntil(out.exists, timeout=20000)
     assert Image.open(out).size == (2 * 160 + 2, 120)
+
+
+def test_real_or_colourised_test_runs_from_the_help_menu(qtbot, win, tmp_path):
+    folder = tmp_path / "colour"
+    folder.mkdir()
+    for i in range(4):
+        Image.fromarray(np.roll(colour(80, 60), 11 * i, axis=1)).save(folder / f"c{i}.png")
+    qtbot.waitUntil(lambda: win.colorizer is not None, timeout=30000)
+    win.turing_action.trigger()
+    dialog = win.turing_dialog
+    dialog.folder.setText(str(folder))
+    dialog.seconds.setValue(5.0)
+    dialog.count.setValue(3)
+    dialog.start_button.click()
+    qtbot.waitUntil(lambda: dialog.run is not None, timeout=60000)  # colourised in the worker first
+    assert dialog.pages.currentIndex() == 1 and len(dialog.run.trials) == 3
+    assert dialog.shown["left"].pixmap() is not None and not dialog.shown["left"].pixmap().isNull()
+    first = dialog.run.current()
+    qtbot.keyClick(dialog, Qt.Key.Key_Left)
+    assert dialog.run.answers[0] == {"id": first.id, "real_side": first.real_side, "answer": "left"}
+    qtbot.keyClick(dialog, Qt.Key.Key_Right)
+    dialog.hide_timer.timeout.emit()  # the time on screen runs out: the pair is hidden, the answer still counts
+    assert dialog.shown["left"].pixmap() is None or dialog.shown["left"].pixmap().isNull()
+    qtbot.keyClick(dialog, Qt.Key.Key_Left)
+    assert dialog.pages.currentIndex() == 2 and dialog.table.rowCount() == 3
+    fooled = sum(a["answer"] != a["real_side"] for a in dialog.run.answers)
+    assert f"in {fooled} of 3 trials" in dialog.summary.text() and "95% interval" in dialog.summary.text()
+    dialog.save_csv(str(tmp_path / "answers.csv"))
+    lines = (tmp_path / "answers.csv").read_text().splitlines()
+    assert lines[0] == "photo,real_side,answer,fooled" and len(lines) == 4
+    assert sum(int(line.rsplit(",", 1)[1]) for line in lines[1:]) == fooled
