@@ -70,10 +70,12 @@ class TuringDialog(QDialog):
         page = QWidget()
         form = QFormLayout(page)
         title = self.colorizer.card.get("title", self.colorizer.card.get("name", "the current model"))
-        form.addRow(QLabel(
+        intro = QLabel(
             "Each trial shows one of your colour photos beside the colourisation of its grey copy, for a moment; the "
             "rater picks the real one. The model and temperature are not shown during the test."
-        ))  # fmt: skip
+        )
+        intro.setWordWrap(True)
+        form.addRow(intro)
         form.addRow("Model:", QLabel(f"{title} (change it in the Model menu)"))
         self.folder = QLineEdit(folder)
         form.addRow("Colour photos:", _folder_row(self.folder, "Folder of colour photos", self))
