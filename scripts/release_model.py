@@ -63,6 +63,7 @@ def main() -> None:
     p.add_argument("--notes", default="")
     p.add_argument("--keep-text", action="store_true", help="keep the training facts and notes of the bundled card NAME.json")
     p.add_argument("--prior-from", help="weights whose card holds the training prior (for the rebalanced AuC)")
+    p.add_argument("--temperatures", type=float, nargs="+", default=list(SWEEP), help="the sweep that picks the default")
     args = p.parse_args()
 
     colorizer = Colorizer.from_file(args.weights, device="cpu")
@@ -73,7 +74,7 @@ def main() -> None:
     kodak = load_eval_set(list_images(args.kodak))
     groups = {"by_folder": folders, "by_category": categories}
 
-    sweep = evaluate_set(colorizer, val, prior, SWEEP, groups=groups)
+    sweep = evaluate_set(colorizer, val, prior, tuple(args.temperatures), groups=groups)
     chosen, rule = choose_temperature(sweep)
     colorizer.default_T = chosen
     temps = sorted({chosen, BRIEF_T})
