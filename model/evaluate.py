@@ -226,7 +226,8 @@ def main(argv=None) -> int:
     if args.sheet:
         roots = map(Path, args.data)
         files = [f for r in roots for f in list_images(r) if not args.category or category_of(f, r) == args.category]
-        files = files[: args.limit or None]
+        if args.limit and len(files) > args.limit:  # spread over every set of the category, not its first folder
+            files = files[:: len(files) // args.limit][: args.limit]
         contact_sheet(colorizer, files, temps[0], Path(args.sheet), with_truth=not args.no_truth)
         print(f"wrote {args.sheet}")
         return 0
