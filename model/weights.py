@@ -41,7 +41,7 @@ def _read(path: str | os.PathLike) -> dict:
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:  # torch's message would suggest weights_only=False: never
-        if "Weights only load failed" not in str(e):
+        if "Unsupported global" not in str(e):  # torch says "Weights only load failed" for plain junk too
             raise WeightsError(f"{path}: not a weights file (PyTorch cannot read it)") from e
         raise WeightsError(
             f"{path}: not a safe weights file: it holds Python objects that would run as code when loaded, so it is refused"

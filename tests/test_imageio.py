@@ -90,7 +90,7 @@ def test_bad_files_get_clear_errors(tmp_path):
 def test_decompression_bomb_names_the_limit(tmp_path, monkeypatch):
     Image.fromarray(gradient(100, 100)).save(tmp_path / "bomb.png")
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 2000)
-    with pytest.raises(ImageLoadError, match="bomb.png: image too large.*limit is 2,000 pixels"):
+    with pytest.raises(ImageLoadError, match="bomb.png: image too large.*limit of 2,000 pixels"):
         load_image(tmp_path / "bomb.png")
 
 

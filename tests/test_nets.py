@@ -68,7 +68,7 @@ def test_official_loader_rejects_wrong_bins_and_shapes(tmp_path):
 
 def test_corrupt_missing_and_foreign_weights_are_refused(tmp_path):
     (tmp_path / "junk.pt").write_bytes(b"not a torch file at all")
-    with pytest.raises(WeightsError, match="not a readable weights file"):
+    with pytest.raises(WeightsError, match="not a weights file"):
         load_net(tmp_path / "junk.pt")
     with pytest.raises(WeightsError, match="no such weights file"):
         load_net(tmp_path / "missing.pt")
