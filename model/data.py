@@ -16,8 +16,9 @@ from PIL import Image, ImageOps
 from torch.utils.data import Dataset, DistributedSampler, Sampler
 
 from .bins import Q
+from .categories import set_of
 from .color import rgb_to_lab, rgb_to_lab_torch
-from .encoding import soft_encode_sparse
+from .rebalance import count_bins
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +72,7 @@ def _count_photo(path: Path) -> tuple[str, np.ndarray | None, str]:
     if float(np.hypot(lab[..., 1], lab[..., 2]).mean()) < GRAY_CHROMA:
         return str(path), None, "grayscale"
     ab = torch.from_numpy(lab[..., 1:].astype(np.float32)).permute(2, 0, 1)[None]
-    counts = np.bincount(soft_encode_sparse(ab).nearest.numpy(), minlength=Q).astype(np.float64)
-    return str(path), counts, ""
+    return str(path), count_bins(ab), ""
 
 
 def scan_training_set(
@@ -125,11 +125,9 @@ def _tally(name: str, c: np.ndarray | None, why: str, counts: np.ndarray, droppe
 def source_of(path: Path, roots: list[Path]) -> str:
     """The set a photo comes from: its first folder under the --data root that holds it."""
     for root in roots:
-        try:
-            rel = path.relative_to(root)
-        except ValueError:
-            continue
-        return f"{root.name}/{rel.parts[0]}" if len(rel.parts) > 1 else root.name
+        if root in path.parents:
+            folder = set_of(path, root)
+            return root.name if folder == root.name else f"{root.name}/{folder}"
     return path.parent.name
 
 
