@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -94,14 +95,18 @@ def scan_training_set(
             return [f for f in files if str(f) not in dropped], np.array(data["counts"])
     counted = files if not sample or sample >= len(files) else random.Random(seed).sample(files, sample)
     counts, dropped = np.zeros(Q), []
-    if workers > 1 and len(counted) >= 1000:  # below that, starting the processes costs more than it saves
-        with multiprocessing.get_context("spawn").Pool(workers, initializer=torch.set_num_threads, initargs=(1,)) as pool:
-            results = pool.imap_unordered(_count_photo, counted, chunksize=64)
-            for name, c, why in results:
-                counts, dropped = _tally(name, c, why, counts, dropped)
-    else:
-        for name, c, why in map(_count_photo, counted):
-            counts, dropped = _tally(name, c, why, counts, dropped)
+    parallel = workers > 1 and len(counted) >= 1000  # below that, starting the processes costs more than it saves
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(workers, initializer=torch.set_num_threads, initargs=(1,)) if parallel else contextlib.nullcontext() as pool:
+        for name, c, why in pool.imap_unordered(_count_photo, counted, chunksize=64) if pool else map(_count_photo, counted):
+            if c is not None:
+                counts += c
+                continue
+            if why == "grayscale":
+                log.info("skipping grayscale photo %s", name)
+            else:
+                log.warning("skipping %s: %s", name, why)
+            dropped.append(name)
     log.info("prior counted on %d photos (%d skipped)", len(counted) - len(dropped), len(dropped))
     if cache is not None:
         tmp = cache.with_suffix(".tmp")
@@ -109,17 +114,6 @@ def scan_training_set(
         os.replace(tmp, cache)
     gone = set(dropped)
     return [f for f in files if str(f) not in gone], counts
-
-
-def _tally(name: str, c: np.ndarray | None, why: str, counts: np.ndarray, dropped: list[str]):
-    if c is not None:
-        return counts + c, dropped
-    if why == "grayscale":
-        log.info("skipping grayscale photo %s", name)
-    else:
-        log.warning("skipping %s: %s", name, why)
-    dropped.append(name)
-    return counts, dropped
 
 
 def source_of(path: Path, roots: list[Path]) -> str:

@@ -60,10 +60,15 @@ class AucAccumulator:
         self.images.append(np.stack([np.bincount(slot, minlength=slots), np.bincount(slot, weights=w, minlength=slots)]))
 
     @staticmethod
+    def _cmf(hist: np.ndarray) -> np.ndarray:
+        """The CMF at thresholds 0..150 of histograms (..., slots)."""
+        cum = np.cumsum(hist, axis=-1)
+        return cum[..., :-1] / cum[..., -1:]
+
+    @staticmethod
     def _auc(hist: np.ndarray) -> np.ndarray:
         """AuC (%) of histograms (..., slots)."""
-        cum = np.cumsum(hist, axis=-1)
-        return (cum[..., :-1] / cum[..., -1:]).mean(axis=-1) * 100
+        return AucAccumulator._cmf(hist).mean(axis=-1) * 100
 
     def result(self) -> dict[str, float]:
         raw, rebalanced = self._auc(np.sum(self.images, axis=0))
@@ -71,8 +76,7 @@ class AucAccumulator:
 
     def curves(self) -> np.ndarray:
         """The CMF at thresholds 0..150: (2, 151), raw and rebalanced; the AuC is their mean."""
-        cum = np.cumsum(np.sum(self.images, axis=0), axis=-1)
-        return cum[:, :-1] / cum[:, -1:]
+        return self._cmf(np.sum(self.images, axis=0))
 
     def subset(self, indices) -> AucAccumulator:
         """The same measure over some of the images (a part of the validation set)."""
