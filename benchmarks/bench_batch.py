@@ -13,9 +13,9 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.common import child_peak  # noqa: E402
-from model.batch import BatchOptions, plan_jobs, run_batch  # noqa: E402
-from model.imageio import load_image, save_image  # noqa: E402
-from model.pipeline import Colorizer  # noqa: E402
+from model.inference.batch import BatchOptions, plan_jobs, run_batch  # noqa: E402
+from model.inference.pipeline import Colorizer  # noqa: E402
+from model.io.images import load_image, save_image  # noqa: E402
 
 KODAK = Path(__file__).resolve().parents[2] / "shared" / "data" / "test" / "kodak24"
 N_PHOTOS = 6
@@ -23,7 +23,7 @@ N_PHOTOS = 6
 ONE_FILE = """
 import time
 from pathlib import Path
-from model.cli import main
+from model.cli.colorize import main
 t0 = time.perf_counter()
 code = main(["{src}", "-o", "{out}", "--no-progress", "--device", "cpu", "--format", "jpg"])
 RESULT = {{"seconds": time.perf_counter() - t0, "code": code}}

@@ -8,10 +8,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.common import best_ms  # noqa: E402
-from model.annealed import annealed_mean  # noqa: E402
-from model.color import lab_to_rgb, lab_to_rgb_torch  # noqa: E402
-from model.encoding import soft_encode  # noqa: E402
-from model.pipeline import lab_lut, lab_lut_to_rgbx, lightness_index, lut_coordinates  # noqa: E402
+from model.inference.pipeline import lab_lut, lab_lut_to_rgbx, lightness_index, lut_coordinates  # noqa: E402
+from model.lab.annealed import annealed_mean  # noqa: E402
+from model.lab.color import lab_to_rgb, lab_to_rgb_torch  # noqa: E402
+from model.lab.encoding import soft_encode  # noqa: E402
 
 
 def main() -> None:

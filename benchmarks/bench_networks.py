@@ -8,9 +8,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.common import best_ms  # noqa: E402
+from model.lab.rebalance import rebalance_weights  # noqa: E402
 from model.nets import ECCV16Net, LiteColorNet  # noqa: E402
-from model.rebalance import rebalance_weights  # noqa: E402
-from model.train import batch_loss  # noqa: E402
+from model.training.train import batch_loss  # noqa: E402
 
 
 def train_rate(net, deep: bool, steps: int = 4) -> float:

@@ -8,12 +8,12 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.common import best_ms, child_peak  # noqa: E402
-from model.pipeline import Colorizer, lightness_index  # noqa: E402
-from model.session import preview_size  # noqa: E402
+from model.inference.pipeline import Colorizer, lightness_index  # noqa: E402
+from model.inference.session import preview_size  # noqa: E402
 
 COMPOSE = """
 import time, numpy as np, torch
-from model.pipeline import Colorizer
+from model.inference.pipeline import Colorizer
 from model.nets import LiteColorNet
 c = Colorizer(LiteColorNet(96).eval(), device="cpu")
 L = np.random.default_rng(0).random(({h}, {w}), dtype=np.float32) * 100

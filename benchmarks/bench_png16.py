@@ -1,5 +1,5 @@
 """Reading 48-bit PNG scans losslessly (model/png16.py) against Pillow's 8-bit read of the same file,
-and converting a 16-bit result into the scan's own RGB profile (model/icc.py)."""
+and converting a 16-bit result into the scan's own RGB profile (model/io/icc.py)."""
 
 import io
 import sys
@@ -12,13 +12,13 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.common import child_peak  # noqa: E402
-from model.icc import srgb16_to_profile, tone_profile  # noqa: E402
-from model.png16 import decode_png16, encode_png16  # noqa: E402
+from model.io.icc import srgb16_to_profile, tone_profile  # noqa: E402
+from model.io.png16 import decode_png16, encode_png16  # noqa: E402
 from tests.test_icc import wide_profile  # noqa: E402
 
 PEAK = """
 import time, numpy as np
-from model.png16 import decode_png16
+from model.io.png16 import decode_png16
 data = open({path!r}, "rb").read()
 t0 = time.perf_counter(); arr = decode_png16(data)
 RESULT = {{"s": time.perf_counter() - t0, "file_mb": len(data) / 1e6, "pixels_mb": arr.nbytes / 1e6}}

@@ -1,1 +1,1 @@
-"""Colorizer desktop app (PySide6): thin widgets over model.pipeline."""
+"""Colorizer desktop app (PySide6): thin widgets over model.inference.pipeline."""

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from model.batch import BatchOptions
+from model.inference.batch import BatchOptions
 
 
 def _folder_row(edit: QLineEdit, title: str, parent: QWidget) -> QWidget:

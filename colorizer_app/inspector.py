@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from model.bins import AB_BINS, GRID
-from model.color import lab_to_rgb
-from model.pipeline import PixelReport
+from model.inference.pipeline import PixelReport
+from model.lab.bins import AB_BINS, GRID
+from model.lab.color import lab_to_rgb
 
 A_RANGE = (-100.0, 110.0)  # plotted extent of a (horizontal) and b (vertical, up = yellow)
 B_RANGE = (-120.0, 110.0)

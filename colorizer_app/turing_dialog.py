@@ -1,6 +1,6 @@
 """Help > Real or Colourised?: the paper's real-vs-fake test on the user's own colour photos.
 
-A thin view over model.turing.TuringRun: set up (folder, temperature, time on screen, number of
+A thin view over model.evaluation.turing.TuringRun: set up (folder, temperature, time on screen, number of
 photos; the model is the window's), let the worker colourise every photo first, then show each
 pair for the chosen time and take Left / Right (keys or buttons), then the fooling rate with its
 95 % interval, each photo's outcome, and a CSV to save.
@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from model.atomic import atomic_write_bytes
-from model.data import list_images
-from model.turing import SIDES, TuringRun
+from model.evaluation.turing import SIDES, TuringRun
+from model.io.atomic import atomic_write_bytes
+from model.io.folders import list_images
 
 from .dialogs import _folder_row
 from .views import qimage_rgb

@@ -1,5 +1,5 @@
 """The main window: views, temperature, inspector, menus. Thin: every computation is a call
-into model.session / model.pipeline, and the network runs in the worker thread."""
+into model.inference.session / model.inference.pipeline, and the network runs in the worker thread."""
 
 from __future__ import annotations
 
@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
-from model.batch import UsageError, check_output_folder, plan_jobs
-from model.folder import neighbour_photo
-from model.imageio import SUFFIX_FORMAT
-from model.pipeline import Colorizer
-from model.registry import bundled_models
-from model.session import Session
+from model.inference.batch import UsageError, check_output_folder, plan_jobs
+from model.inference.pipeline import Colorizer
+from model.inference.session import Session
+from model.io.folders import neighbour_photo
+from model.io.images import SUFFIX_FORMAT
+from model.nets.registry import bundled_models
 
 from .dialogs import BatchProgress, ExportDialog, ModelCardDialog, card_html
 from .inspector import Inspector

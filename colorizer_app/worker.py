@@ -11,9 +11,9 @@ import traceback
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from model.batch import run_batch
-from model.pipeline import Colorizer, lab_lut
-from model.session import Session
+from model.inference.batch import run_batch
+from model.inference.pipeline import Colorizer, lab_lut
+from model.inference.session import Session
 
 
 def describe(exc: BaseException) -> str:
@@ -42,7 +42,7 @@ class Worker(QObject):
     def open(self, job: int, colorizer: Colorizer, path: str, temperature: float) -> None:
         self.latest_open = max(self.latest_open, job)
         try:
-            from model.imageio import load_image
+            from model.io.images import load_image
 
             image = load_image(path)
             if job != self.latest_open:
@@ -76,7 +76,7 @@ class Worker(QObject):
 
     def load_model(self, job: int, path: str, device: str) -> None:
         try:
-            from model.registry import bundled_models
+            from model.nets.registry import bundled_models
 
             names = {e.name for e in bundled_models()}
             colorizer = Colorizer.bundled(path, device=device) if path in names else Colorizer.from_file(path, device=device)
@@ -88,7 +88,7 @@ class Worker(QObject):
 
     def prepare_trials(self, job: int, colorizer: Colorizer, files, temperature: float, seed: int) -> None:
         """Colourise every photo of a real-or-colourised test before it starts, so no trial waits."""
-        from model.turing import plan_trials
+        from model.evaluation.turing import plan_trials
 
         try:
             trials = plan_trials(colorizer, files, temperature, seed)

@@ -17,7 +17,9 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from model.data import list_many, load_rgb, source_of, source_weights  # noqa: E402
+from model.io.folders import list_many  # noqa: E402
+from model.io.images import load_rgb  # noqa: E402
+from model.training.data import source_of, source_weights  # noqa: E402
 
 
 def main() -> None:

@@ -4,7 +4,7 @@
         --val ../shared/data/val --val CORPUS/val --kodak ../shared/data/test/kodak24 --wall-hours 1.2
 
 Sweeps the temperature on the validation set, picks the default by the rule in
-model.evaluate.choose_temperature, measures Gray, Random and the model on val and Kodak (each
+model.evaluation.evaluate.choose_temperature, measures Gray, Random and the model on val and Kodak (each
 photo squeezed to 256x256), and writes NAME.pt and NAME.json into resources/models.
 """
 
@@ -20,13 +20,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from model.annealed import BRIEF_T  # noqa: E402
-from model.data import list_images, load_eval_set  # noqa: E402
-from model.evaluate import SWEEP, choose_temperature, evaluate_set, load_labelled  # noqa: E402
+from model.evaluation.evaluate import SWEEP, choose_temperature, evaluate_set, load_eval_set, load_labelled  # noqa: E402
+from model.evaluation.recognition import ImageNetClassifier  # noqa: E402
+from model.inference.pipeline import Colorizer  # noqa: E402
+from model.io.folders import list_images  # noqa: E402
+from model.lab.annealed import BRIEF_T  # noqa: E402
 from model.nets import describe_architecture  # noqa: E402
-from model.pipeline import Colorizer  # noqa: E402
-from model.recognition import ImageNetClassifier  # noqa: E402
-from model.registry import models_dir  # noqa: E402
+from model.nets.registry import models_dir  # noqa: E402
 
 SHARED_SOURCES = (
     "the project's shared photo collection (shared/data/train, 5,154 photos): BSDS500, ImageNet samples (ImageNet terms, "
@@ -103,7 +103,7 @@ def main() -> None:
         title=args.title,
         default=args.default,
         architecture=describe_architecture(colorizer.net),
-        bins="the 313 ab bins of Zhang et al. (grid 10), sorted by a then b (model/bins.py)",
+        bins="the 313 ab bins of Zhang et al. (grid 10), sorted by a then b (model/lab/bins.py)",
         default_T=chosen,
         temperature_rule=rule,
         largest_image_share_of_rebalanced_weight={

@@ -1,7 +1,7 @@
 import torch
 
-from model.annealed import annealed_distribution, annealed_mean
-from model.bins import ab_bins_torch
+from model.lab.annealed import annealed_distribution, annealed_mean
+from model.lab.bins import ab_bins_torch
 
 
 def random_distribution(shape=(2, 313, 3, 4)):

@@ -5,8 +5,8 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 
 from colorizer_app import window as window_module
 from colorizer_app.window import MainWindow
-from model.batch import BatchOptions
-from model.cli import main as colorize
+from model.cli.colorize import main as colorize
+from model.inference.batch import BatchOptions
 
 from .images import colour, gradient
 
@@ -194,7 +194,7 @@ def test_zoom_is_synchronised(qtbot, win, photo):
 
 def test_model_card_shows_terms_metrics_and_sweep():
     from colorizer_app.dialogs import card_html
-    from model.registry import bundled_models
+    from model.nets.registry import bundled_models
 
     for entry in bundled_models():
         html = card_html(entry.card)

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from model.atomic import UMASK, atomic_write_bytes
+from model.io.atomic import UMASK, atomic_write_bytes
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
 

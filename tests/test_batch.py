@@ -11,9 +11,10 @@ import pytest
 import tifffile
 from PIL import Image
 
-from model import atomic, batch
-from model.batch import BatchOptions, collect_inputs, parse_shard, take_shard
-from model.cli import main as colorize
+from model.cli.colorize import main as colorize
+from model.inference import batch
+from model.inference.batch import BatchOptions, collect_inputs, parse_shard, take_shard
+from model.io import atomic
 
 from .images import gradient, make_all, make_bad
 
@@ -186,7 +187,7 @@ def test_killed_run_leaves_no_partial_output_and_resumes(tmp_path):
     for i in range(12):
         Image.fromarray(np.roll(gradient(900, 700), i * 7, axis=1)).save(src / f"p{i:02d}.png")
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "model.cli", str(src), "-o", str(out), "--format", "png", *RUN]
+    cmd = [sys.executable, "-m", "model.cli.colorize", str(src), "-o", str(out), "--format", "png", *RUN]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     while time.time() < deadline and len(list(out.glob("*_color.png"))) < 2:
@@ -209,7 +210,7 @@ def test_huge_scan_is_processed_in_bounded_memory(tmp_path):
     Image.fromarray(np.tile(gradient(866, 577), (10, 10))).save(src, quality=80)  # 8660 x 5770, 50 MP
     code = (
         "import sys, json\n"
-        "from model.cli import main\n"
+        "from model.cli.colorize import main\n"
         f"code = main([{str(src)!r}, '-o', {str(tmp_path / 'out')!r}, '--no-progress', '--device', 'cpu'])\n"
         "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0]\n"
         "print(json.dumps({'code': code, 'peak_mb': int(hwm.split()[1]) / 1024}))\n"

@@ -1,7 +1,7 @@
 import numpy as np
 import torch
 
-from model.bins import AB_BINS, Q, nearest_bin, nearest_bin_np
+from model.lab.bins import AB_BINS, Q, nearest_bin, nearest_bin_np
 
 B_RANGES = {-90: (50, 90, 5), -80: (20, 90, 8), 0: (-70, 100, 18), 60: (-110, 80, 20), 100: (-90, 0, 10)}
 

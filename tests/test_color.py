@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from skimage import color as skcolor
 
-from model.color import lab_to_rgb, lab_to_rgb_torch, lightness_to_gray_torch, rgb_to_lab, rgb_to_lab_torch
+from model.lab.color import lab_to_rgb, lab_to_rgb_torch, lightness_to_gray_torch, rgb_to_lab, rgb_to_lab_torch
 
 EDGE_COLOURS = np.array(
     [

@@ -2,9 +2,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.annealed import annealed_mean
-from model.bins import AB_BINS, nearest_bin
-from model.encoding import soft_encode
+from model.lab.annealed import annealed_mean
+from model.lab.bins import AB_BINS, nearest_bin
+from model.lab.encoding import soft_encode
 
 
 def test_rows_sum_to_one_with_k_nonzero_and_most_mass_on_nearest():

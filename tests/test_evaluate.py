@@ -3,10 +3,10 @@ import pytest
 import torch
 from PIL import Image
 
-from model.bins import Q
-from model.evaluate import choose_temperature, contact_sheet, evaluate_set
+from model.evaluation.evaluate import choose_temperature, contact_sheet, evaluate_set
+from model.inference.pipeline import Colorizer
+from model.lab.bins import Q
 from model.nets import LiteColorNet
-from model.pipeline import Colorizer
 
 from .images import colour
 
@@ -53,7 +53,7 @@ def test_contact_sheet_packs_portrait_and_landscape_photos_into_rows(colorizer, 
 
 
 def test_cast_counter_sees_a_tint_on_neutral_pixels():
-    from model.metrics import CastCounter
+    from model.evaluation.metrics import CastCounter
 
     truth = np.zeros((2, 8, 8))
     truth[:, :4] = 30.0  # half the photo colourful, half neutral
@@ -77,8 +77,8 @@ def test_each_group_is_reported_as_if_evaluated_alone(colorizer):
 
 
 def test_colorizer_eval_prints_a_table_per_folder_and_category(tmp_path, capsys, monkeypatch):
-    from model import evaluate
-    from model.weights import export_weights
+    from model.evaluation import evaluate
+    from model.nets.weights import export_weights
 
     from .synthetic import write_scenes
 
@@ -96,7 +96,7 @@ def test_colorizer_eval_prints_a_table_per_folder_and_category(tmp_path, capsys,
 
 
 def test_cmf_curves_average_to_the_auc_and_are_plotted(colorizer, tmp_path):
-    from model.plots import cmf_figure
+    from model.evaluation.plots import cmf_figure
 
     rng = np.random.default_rng(2)
     images = [torch.from_numpy(rng.integers(0, 256, (3, 32, 32), dtype=np.uint8)) for _ in range(3)]

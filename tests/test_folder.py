@@ -1,4 +1,4 @@
-from model.folder import natural_key, neighbour_photo, photos_in
+from model.io.folders import natural_key, neighbour_photo, photos_in
 
 
 def make(folder, names):

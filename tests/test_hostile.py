@@ -13,9 +13,10 @@ import numpy as np
 import tifffile
 from PIL import Image
 
-from model import atomic, batch
-from model.cli import main as colorize
-from model.imageio import load_image
+from model.cli.colorize import main as colorize
+from model.inference import batch
+from model.io import atomic
+from model.io.images import load_image
 
 from .images import gradient
 
@@ -221,7 +222,7 @@ def test_a_name_that_only_just_fits_is_written(tmp_path):
 def test_absurd_dimensions_are_refused_from_the_header(tmp_path):
     import time
 
-    from model.png16 import encode_png16
+    from model.io.png16 import encode_png16
 
     src = tmp_path / "in"
     src.mkdir()
@@ -273,8 +274,8 @@ def test_every_entry_passed_over_is_listed_with_its_reason(tmp_path, capsys):
 def test_a_fifo_on_the_command_line_is_not_opened(tmp_path):
     os.mkfifo(tmp_path / "pipe.jpg")
     out = tmp_path / "out"
-    code = subprocess.run([sys.executable, "-m", "model.cli", str(tmp_path / "pipe.jpg"), "-o", str(out), *RUN], timeout=120,
-                          capture_output=True, text=True)  # fmt: skip (a read would block forever)
+    command = [sys.executable, "-m", "model.cli.colorize", str(tmp_path / "pipe.jpg"), "-o", str(out), *RUN]
+    code = subprocess.run(command, timeout=120, capture_output=True, text=True)  # a read would block forever
     assert code.returncode == 0 and "FIFO" in report_of(out)["files"][0]["reason"]
 
 
@@ -320,7 +321,7 @@ def test_weights_and_temperatures_that_cannot_work_are_refused_plainly(tmp_path,
     import torch
 
     from model.nets import LiteColorNet
-    from model.weights import FORMAT, export_weights
+    from model.nets.weights import FORMAT, export_weights
 
     src = tmp_path / "in"
     src.mkdir()
@@ -357,7 +358,7 @@ def test_weights_and_temperatures_that_cannot_work_are_refused_plainly(tmp_path,
 def test_a_vanishing_temperature_gives_the_mode_not_black():
     import torch
 
-    from model.annealed import annealed_mean
+    from model.lab.annealed import annealed_mean
 
     logits = torch.randn(1, 313, 4, 4) * 3
     tiny, mode = annealed_mean(logits, 1e-300, is_logits=True), annealed_mean(logits, 0.0, is_logits=True)

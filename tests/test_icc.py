@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
-from model.color import rgb_to_lab
-from model.icc import SRGB_D50, is_srgb, lightness_from_luminance, srgb16_to_profile, tone_profile
-from model.imageio import load_image, save_image
-from model.png16 import decode_png16, encode_png16
+from model.io.icc import SRGB_D50, is_srgb, lightness_from_luminance, srgb16_to_profile, tone_profile
+from model.io.images import load_image, save_image
+from model.io.png16 import decode_png16, encode_png16
+from model.lab.color import rgb_to_lab
 
 
 def s15(x: float) -> bytes:

@@ -5,9 +5,9 @@ import pytest
 import tifffile
 from PIL import Image, ImageCms, ImageOps
 
-from model import atomic, imageio
-from model.imageio import ImageLoadError, ImageSaveError, load_image, save_image
-from model.png16 import decode_png16  # checked against Pillow and the PNG spec in test_png16
+from model.io import atomic, images
+from model.io.images import ImageLoadError, ImageSaveError, load_image, save_image
+from model.io.png16 import decode_png16  # checked against Pillow and the PNG spec in test_png16
 
 from .images import gradient, make_all, make_bad
 
@@ -72,7 +72,7 @@ def test_orientation_of_arrays_matches_pillow(orientation):
     im.info["exif"] = exif.tobytes()
     im.getexif()[0x0112] = orientation
     expected = np.asarray(ImageOps.exif_transpose(im))
-    np.testing.assert_array_equal(imageio._orient(a, orientation), expected)
+    np.testing.assert_array_equal(images._orient(a, orientation), expected)
 
 
 def test_bad_files_get_clear_errors(tmp_path):

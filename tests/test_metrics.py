@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from model.bins import Q
-from model.metrics import AucAccumulator, ab_error, auc, bootstrap_margin, cmf, colourfulness
+from model.evaluation.metrics import AucAccumulator, ab_error, auc, bootstrap_margin, cmf, colourfulness
+from model.lab.bins import Q
 
 
 def test_perfect_prediction_is_100():

@@ -4,10 +4,10 @@ import skimage.data
 import torch
 from PIL import Image
 
-from model.bins import AB_BINS
+from model.lab.bins import AB_BINS
 from model.nets import ECCV16Net, LiteColorNet, build_net, describe_architecture
 from model.nets.efficientnet_lite import EfficientNetLite, SameConv2d, load_imagenet_state_dict, rgb_to_input
-from model.weights import WeightsError, export_weights, load_into, load_net
+from model.nets.weights import WeightsError, export_weights, load_into, load_net
 
 
 def official_eccv16_shapes():

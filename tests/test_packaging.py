@@ -20,12 +20,12 @@ def desktop_entry(text: str) -> dict:
 
 
 def test_launcher_offers_every_format_the_app_opens():
-    from model.batch import INPUT_SUFFIXES
+    from model.io.folders import PHOTO_SUFFIXES
 
     entry = desktop_entry((ROOT / "packaging" / "linux" / "colorizer.desktop").read_text())
     assert entry["Type"] == "Application" and entry["Icon"] == "colorizer" and entry["Exec"].endswith("%f")
     offered = set(entry["MimeType"].rstrip(";").split(";"))
-    needed = {mimetypes.types_map.get(s) or f"image/{s[1:]}" for s in INPUT_SUFFIXES}
+    needed = {mimetypes.types_map.get(s) or f"image/{s[1:]}" for s in PHOTO_SUFFIXES}
     assert needed <= offered
 
 

@@ -4,14 +4,14 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from model import pipeline
-from model.bins import AB_BINS
-from model.cli import main as colorize
-from model.color import lab_to_rgb_torch
-from model.imageio import load_image
+from model.cli.colorize import main as colorize
+from model.inference import pipeline
+from model.inference.pipeline import Colorizer, _RowUpsampler, lightness_index, network_size
+from model.io.images import load_image
+from model.lab.bins import AB_BINS
+from model.lab.color import lab_to_rgb_torch
 from model.nets import LiteColorNet
-from model.pipeline import Colorizer, _RowUpsampler, lightness_index, network_size
-from model.registry import bundled_model, bundled_models
+from model.nets.registry import bundled_model, bundled_models
 
 from .images import colour, make_all
 
@@ -146,7 +146,7 @@ def test_command_line_gives_the_same_pixels_as_the_api(tmp_path):
 
 
 def test_side_by_side_puts_the_grey_photo_beside_the_result():
-    from model.session import side_by_side
+    from model.inference.session import side_by_side
 
     grey = np.full((10, 100), 40, np.uint8)
     result = np.zeros((10, 100, 3), np.uint16)
@@ -158,8 +158,9 @@ def test_side_by_side_puts_the_grey_photo_beside_the_result():
 
 
 def test_before_after_is_saved_at_full_resolution_and_spares_the_original(colorizer, tmp_path):
-    from model.imageio import ImageSaveError
-    from model.session import Session, gray_from_lightness
+    from model.inference.session import Session
+    from model.io.images import ImageSaveError
+    from model.lab.color import gray_from_lightness
 
     image = load_image(make_all(tmp_path)["gray.png"])
     session = Session(colorizer, image, colorizer.predict(image.L))

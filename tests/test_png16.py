@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from model.imageio import ImageLoadError, load_image
-from model.png16 import decode_png16, encode_png16
+from model.io.images import ImageLoadError, load_image
+from model.io.png16 import decode_png16, encode_png16
 
 
 def paeth(a, b, c):

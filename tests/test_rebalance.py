@@ -1,9 +1,9 @@
 import numpy as np
 import torch
 
-from model.bins import Q
-from model.encoding import soft_encode
-from model.rebalance import count_bins, pixel_weights, rebalance_weights, smooth_prior
+from model.lab.bins import Q
+from model.lab.encoding import soft_encode
+from model.lab.rebalance import count_bins, pixel_weights, rebalance_weights, smooth_prior
 
 
 def skewed_prior():

@@ -3,11 +3,11 @@ import pytest
 import skimage.data
 import torch
 
-from model.bins import Q
-from model.evaluate import evaluate_set
+from model.evaluation.evaluate import evaluate_set
+from model.evaluation.recognition import AgreementCounter, ImageNetClassifier
+from model.inference.pipeline import Colorizer
+from model.lab.bins import Q
 from model.nets import LiteColorNet
-from model.pipeline import Colorizer
-from model.recognition import AgreementCounter, ImageNetClassifier
 
 CATS = {281, 282, 283, 284, 285}
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from model import train
 from model.nets import build_net
-from model.weights import load_net
+from model.nets.weights import load_net
+from model.training import train
 
 from .synthetic import write_scenes
 
@@ -58,8 +58,8 @@ def test_loss_falls_and_weights_export(scenes, tmp_path):
 
 
 def test_several_validation_folders_are_one_set_reported_per_folder(scenes, tmp_path):
-    from model.evaluate import evaluate_set
-    from model.pipeline import Colorizer
+    from model.evaluation.evaluate import evaluate_set
+    from model.inference.pipeline import Colorizer
 
     write_scenes(tmp_path / "corpus" / "val", 5, seed=7)
     out = tmp_path / "run"
@@ -70,7 +70,8 @@ def test_several_validation_folders_are_one_set_reported_per_folder(scenes, tmp_
     parts = card["validation"]["groups"]
     assert sorted(parts) == ["corpus/val", sorted(parts)[1]] and len(parts) == 2
     # each part is what colorizer-eval measures on that folder alone (the trainer's own loop)
-    from model.data import list_images, load_eval_set
+    from model.evaluation.evaluate import load_eval_set
+    from model.io.folders import list_images
 
     images = load_eval_set(list_images(folders[1]))
     alone = evaluate_set(Colorizer(net.float().eval(), card, device="cpu"), images, np.array(card["prior"]), (1.0,),
@@ -139,7 +140,7 @@ def test_runs_under_torchrun_with_two_processes(scenes, tmp_path):
     out = tmp_path / "ddp"
     launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
     args = ["--data", str(scenes / "train"), "--out", str(out), "--iters", "4", "--log-every", "1", *FAST[:-2], "--threads", "1"]
-    cmd = [*launcher, "-m", "model.train", *args]
+    cmd = [*launcher, "-m", "model.training.train", *args]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -158,7 +159,7 @@ def test_tone_jitter_changes_lightness_only_within_range_and_repeatably():
 
 def test_fine_tune_without_rebalancing_from_exported_weights(scenes, tmp_path):
     from model.nets import LiteColorNet
-    from model.weights import export_weights
+    from model.nets.weights import export_weights
 
     export_weights(LiteColorNet(channels=32), tmp_path / "start.pt", half=False)
     out = tmp_path / "ft"
@@ -204,7 +205,7 @@ def test_frozen_encoder_stays_put_then_trains(scenes, tmp_path, context):
 def test_squeezed_samples_show_the_whole_photo(tmp_path):
     from PIL import Image
 
-    from model.data import RandomCrops
+    from model.training.data import RandomCrops
 
     photo = np.zeros((100, 400, 3), np.uint8)
     photo[:, :100, 0] = 255  # left quarter red, the rest blue
@@ -221,7 +222,7 @@ def test_squeezed_samples_show_the_whole_photo(tmp_path):
 def test_max_upscale_lets_crops_enlarge_small_photos(tmp_path):
     from PIL import Image
 
-    from model.data import RandomCrops
+    from model.training.data import RandomCrops
 
     ramp = np.tile(np.linspace(0, 255, 100).astype(np.uint8), (100, 1))  # value = column
     Image.fromarray(np.dstack([ramp] * 3)).save(tmp_path / "ramp.png")
@@ -237,8 +238,8 @@ def test_max_upscale_lets_crops_enlarge_small_photos(tmp_path):
 
 @pytest.mark.parametrize("channels_last", [False, True])
 def test_sparse_loss_and_gradient_equal_the_dense_cross_entropy(channels_last):
-    from model.encoding import soft_encode
-    from model.rebalance import pixel_weights
+    from model.lab.encoding import soft_encode
+    from model.lab.rebalance import pixel_weights
 
     g = torch.Generator().manual_seed(0)
     ab = torch.randn(3, 2, 24, 20, generator=g) * 40
@@ -276,7 +277,7 @@ def test_ema_update_is_the_weighted_average():
 def test_balanced_sampler_tempers_each_sources_share_and_repeats_per_epoch():
     from pathlib import Path
 
-    from model.data import BalancedSampler, source_of, source_weights
+    from model.training.data import BalancedSampler, source_of, source_weights
 
     roots = [Path("/d/train"), Path("/c/train")]
     files = [Path("/d/train/big") / f"{i}.jpg" for i in range(900)] + [Path("/c/train/small") / f"{i}.jpg" for i in range(100)]
@@ -297,7 +298,8 @@ def test_balanced_sampler_tempers_each_sources_share_and_repeats_per_epoch():
 
 
 def test_prior_is_counted_on_a_seeded_sample_and_cached(scenes, tmp_path):
-    from model.data import list_images, scan_training_set
+    from model.io.folders import list_images
+    from model.training.data import scan_training_set
 
     files = list_images(scenes / "train")
     kept, counts = scan_training_set(files, tmp_path / "prior.json", sample=10, seed=4)

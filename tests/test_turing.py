@@ -11,10 +11,10 @@ import pytest
 import torch
 from PIL import Image
 
-from model import turing
-from model.evaluate import main as evaluate_main
+from model.evaluation import turing
+from model.evaluation.evaluate import main as evaluate_main
+from model.inference.pipeline import Colorizer
 from model.nets import LiteColorNet
-from model.pipeline import Colorizer
 
 from .images import colour
 

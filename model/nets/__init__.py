@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from torch import nn
 
-from .eccv16 import ECCV16Net
-from .lite import LiteColorNet
+from model.nets.eccv16 import ECCV16Net
+from model.nets.lite import LiteColorNet
 
 ARCHS = {"lite": LiteColorNet, "eccv16": ECCV16Net}
 

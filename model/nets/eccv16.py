@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..bins import AB_BINS, Q
+from model.lab.bins import AB_BINS, Q
 
 AB_NORM = 110.0  # the release stores bin centres / 110 in model_out
 

@@ -11,9 +11,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..bins import Q
-from ..color import lightness_to_gray_torch
-from .efficientnet_lite import HEAD_CHANNELS, EfficientNetLiteTrunk, load_imagenet_state_dict, rgb_to_input
+from model.lab.bins import Q
+from model.lab.color import lightness_to_gray_torch
+from model.nets.efficientnet_lite import HEAD_CHANNELS, EfficientNetLiteTrunk, load_imagenet_state_dict, rgb_to_input
 
 
 def _conv_bn_relu(c_in: int, c_out: int) -> nn.Sequential:

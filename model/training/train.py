@@ -1,7 +1,7 @@
 """The headless trainer: a folder of colour photos -> weights, with the paper's objective.
 
     colorizer-train --data DIR --val DIR --out runs/lite [--arch lite] [--iters 8000]
-    torchrun --nproc_per_node N -m model.train ...   (DistributedDataParallel)
+    torchrun --nproc_per_node N -m model.training.train ...   (DistributedDataParallel)
 
 Loss: class-rebalanced multinomial cross-entropy on soft-encoded 313-bin targets (eq. 2-4),
 plus deep supervision on blocks 6-8 for ECCV16Net. Checkpoints are atomic and hold the RNG
@@ -30,28 +30,27 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from .annealed import BRIEF_T, PAPER_T, annealed_mean
-from .atomic import atomic_torch_save
-from .bins import AB_BINS, Q
-from .data import (
+from model.evaluation.evaluate import load_eval_set
+from model.evaluation.metrics import AucAccumulator
+from model.io.atomic import atomic_torch_save
+from model.io.folders import list_images, list_many
+from model.lab.annealed import BRIEF_T, PAPER_T, annealed_mean
+from model.lab.bins import AB_BINS, Q
+from model.lab.encoding import SparseTargets, soft_encode_sparse
+from model.lab.rebalance import DEFAULT_LAMBDA, rebalance_weights
+from model.nets import build_net
+from model.nets.device import pick_device
+from model.nets.weights import export_weights, load_into
+from model.training.data import (
     GRAY_CHROMA,
     BalancedSampler,
     RandomCrops,
     SeededSampler,
-    list_images,
-    list_many,
-    load_eval_set,
     rgb_batch_to_lab,
     scan_training_set,
     source_of,
     source_weights,
 )
-from .encoding import SparseTargets, soft_encode_sparse
-from .metrics import AucAccumulator
-from .nets import build_net
-from .pipeline import pick_device
-from .rebalance import DEFAULT_LAMBDA, rebalance_weights
-from .weights import export_weights, load_into
 
 log = logging.getLogger("colorizer.train")
 DEEP_WEIGHTS = (1.0, 2.0, 4.0)  # blocks 6, 7, 8: deeper readouts weigh more

@@ -13,39 +13,18 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps
+from PIL import Image
 from torch.utils.data import Dataset, DistributedSampler, Sampler
 
-from .bins import Q
-from .categories import set_of
-from .color import rgb_to_lab, rgb_to_lab_torch
-from .rebalance import count_bins
+from model.evaluation.categories import set_of
+from model.io.images import load_rgb
+from model.lab.bins import Q
+from model.lab.color import rgb_to_lab, rgb_to_lab_torch
+from model.lab.rebalance import count_bins
 
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".gif"}
 GRAY_CHROMA = 1.5  # mean Lab chroma under which a photo counts as grayscale
-
-
-def list_images(root: str | os.PathLike, recursive: bool = True) -> list[Path]:
-    root = Path(root)
-    pattern = root.rglob("*") if recursive else root.glob("*")
-    return sorted(p for p in pattern if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-
-
-def list_many(roots: list[str | os.PathLike]) -> list[Path]:
-    """The photos of several folders, each folder's in sorted order."""
-    return [f for root in roots for f in list_images(root)]
-
-
-def load_rgb(path: str | os.PathLike) -> Image.Image:
-    """Open a photo upright as RGB; raises OSError with the file name on any failure."""
-    try:
-        with Image.open(path) as im:
-            im = ImageOps.exif_transpose(im)
-            return im.convert("RGB")
-    except Exception as e:  # PIL raises a zoo of types for broken files
-        raise OSError(f"{path}: cannot read image ({e})") from e
 
 
 def _files_digest(files: list[Path], sample: int) -> str:
@@ -62,12 +41,10 @@ PRIOR_THUMB = 128  # the prior needs statistics, not detail
 def _count_photo(path: Path) -> tuple[str, np.ndarray | None, str]:
     """One photo's ab bin counts at thumbnail size, or None with the reason it was skipped."""
     try:
-        with Image.open(path) as im:
-            im.draft("RGB", (PRIOR_THUMB * 2, PRIOR_THUMB * 2))  # JPEG: decode at 1/2..1/8 scale
-            im = ImageOps.exif_transpose(im).convert("RGB")
-            im.thumbnail((PRIOR_THUMB, PRIOR_THUMB), Image.BILINEAR)
-    except Exception as e:  # PIL raises a zoo of types for broken files
-        return str(path), None, f"cannot read image ({e})"
+        im = load_rgb(path, draft=PRIOR_THUMB * 2)  # JPEG: decoded at 1/2..1/8 scale
+    except OSError as e:
+        return str(path), None, str(e).removeprefix(f"{path}: ")
+    im.thumbnail((PRIOR_THUMB, PRIOR_THUMB), Image.BILINEAR)
     rgb = np.asarray(im, dtype=np.float64) / 255.0
     lab = rgb_to_lab(rgb)
     if float(np.hypot(lab[..., 1], lab[..., 2]).mean()) < GRAY_CHROMA:
@@ -219,16 +196,3 @@ def rgb_batch_to_lab(batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """uint8 RGB (B, 3, H, W) -> L (B, 1, H, W) and ab (B, 2, H, W)."""
     lab = rgb_to_lab_torch(batch.float() / 255.0)
     return lab[:, :1], lab[:, 1:]
-
-
-def load_eval_set(files: list[Path], size: int = 256) -> list[torch.Tensor]:
-    """Each photo squeezed to size x size as the paper evaluates; uint8 RGB tensors."""
-    out = []
-    for f in files:
-        try:
-            im = load_rgb(f).resize((size, size), Image.BICUBIC)
-        except OSError as e:
-            log.warning("skipping %s", e)
-            continue
-        out.append(torch.from_numpy(np.asarray(im).copy()).permute(2, 0, 1))
-    return out

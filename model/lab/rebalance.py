@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .bins import AB_BINS, Q, nearest_bin
+from model.lab.bins import AB_BINS, Q, nearest_bin
 
 PRIOR_SIGMA = 5.0
 DEFAULT_LAMBDA = 0.5

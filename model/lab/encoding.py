@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import torch
 
-from .bins import Q, candidate_distances
+from model.lab.bins import Q, candidate_distances
 
 K_NEAREST = 10
 SIGMA = 5.0

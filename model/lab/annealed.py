@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .bins import ab_bins_torch
+from model.lab.bins import ab_bins_torch
 
 PAPER_T = 0.38  # the value of the paper's section 3.3 and Fig. 3
 BRIEF_T = 1 / 6  # the value our brief quotes; evaluation reports both

@@ -22,21 +22,14 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
-from .annealed import PAPER_T, annealed_mean, annealed_mean_of_log_probs
-from .bins import AB_BINS
-from .color import lab_to_rgb_torch
+from model.lab.annealed import PAPER_T, annealed_mean, annealed_mean_of_log_probs
+from model.lab.bins import AB_BINS
+from model.lab.color import lab_to_rgb_torch
+from model.nets.device import pick_device
 
 NET_SHORT_SIDE = 256  # the scale at which training crops (176 px of ~200-300 px photos) saw objects
 NET_MAX_LONG_SIDE = 1024  # panoramas: cap the long side and let the short side shrink
 BAND_PIXELS = 1 << 20  # compose in bands of about 1 MP to bound memory
-
-
-def pick_device(name: str = "auto") -> torch.device:
-    if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("CUDA was asked for but no CUDA device is available")
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(name)
 
 
 def network_size(width: int, height: int, stride: int) -> tuple[int, int]:
@@ -92,7 +85,7 @@ class Colorizer:
     # ------------------------------------------------------------------ constructors
     @classmethod
     def from_file(cls, path, device: str = "auto") -> Colorizer:
-        from .weights import load_net
+        from model.nets.weights import load_net
 
         net, card = load_net(path)
         card.setdefault("path", str(path))
@@ -100,7 +93,7 @@ class Colorizer:
 
     @classmethod
     def bundled(cls, name: str | None = None, device: str = "auto") -> Colorizer:
-        from .registry import bundled_model
+        from model.nets.registry import bundled_model
 
         entry = bundled_model(name)
         c = cls.from_file(entry.weights, device)

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .color import srgb_to_linear
+from model.lab.color import srgb_to_linear
 
 # sRGB primaries adapted to the ICC's D50 (columns R, G, B; rows X, Y, Z), as sRGB profiles hold them,
-# and the D65 luminance row that model.color uses: they map a profile's linear RGB to our L.
+# and the D65 luminance row that model.lab.color uses: they map a profile's linear RGB to our L.
 SRGB_D50 = np.array([[0.4361, 0.3851, 0.1431], [0.2225, 0.7169, 0.0606], [0.0139, 0.0971, 0.7141]])
 SRGB_Y_D65 = np.array([0.2126, 0.7152, 0.0722])
 

@@ -34,7 +34,7 @@ class AnswersError(ValueError):
 def plan_trials(colorizer, files: list[Path], T: float, seed: int = 0) -> list[Trial]:
     """Each colour photo against the colourisation of its grey version, the real one's side drawn
     at random (balanced); the same seed plans the same test."""
-    from .imageio import load_image
+    from model.io.images import load_image
 
     trials = []
     for f, side in zip(files, balanced_sides(len(files), seed)):

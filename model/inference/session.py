@@ -12,8 +12,9 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from .imageio import ImageSaveError, LoadedImage, save_image
-from .pipeline import Colorizer, ModeEdit, PixelReport, Prediction, lightness_index
+from model.inference.pipeline import Colorizer, ModeEdit, PixelReport, Prediction, lightness_index
+from model.io.images import ImageSaveError, LoadedImage, save_image
+from model.lab.color import gray_from_lightness
 
 PREVIEW_MAX_PIXELS = 2_000_000  # the on-screen preview: about a 1920x1080 screen's worth
 
@@ -30,13 +31,6 @@ class View:
 def preview_size(width: int, height: int, max_pixels: int = PREVIEW_MAX_PIXELS) -> tuple[int, int]:
     scale = min(1.0, (max_pixels / (width * height)) ** 0.5)
     return max(1, round(width * scale)), max(1, round(height * scale))
-
-
-def gray_from_lightness(L: np.ndarray) -> np.ndarray:
-    """sRGB grey (uint8) with the given lightness, for showing the original."""
-    from .color import lightness_to_gray_torch
-
-    return (lightness_to_gray_torch(torch.from_numpy(L)) * 255 + 0.5).to(torch.uint8).numpy()
 
 
 def side_by_side(before: np.ndarray, after: np.ndarray, gap: float = 0.01) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .nets.efficientnet_lite import EfficientNetLite, load_imagenet_state_dict, rgb_to_input
+from model.nets.efficientnet_lite import EfficientNetLite, load_imagenet_state_dict, rgb_to_input
 
 CLASSIFIER = "lite2"
 INPUT_SIZE = 256  # our evaluation photos' size; close to Lite2's native 260

@@ -8,6 +8,7 @@ then a rename.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 from dataclasses import dataclass, field
@@ -16,10 +17,10 @@ from pathlib import Path
 import numpy as np
 from PIL import ExifTags, Image, ImageCms, ImageOps
 
-from .atomic import atomic_write_bytes
-from .color import rgb_to_lab
-from .icc import is_srgb, lightness_from_luminance, srgb16_to_profile, tone_profile
-from .png16 import decode_png16, encode_png16
+from model.io.atomic import atomic_write_bytes
+from model.io.icc import is_srgb, lightness_from_luminance, srgb16_to_profile, tone_profile
+from model.io.png16 import decode_png16, encode_png16
+from model.lab.color import rgb_to_lab
 
 SAVE_FORMATS = {"png": ".png", "jpg": ".jpg", "tiff": ".tif", "webp": ".webp"}
 SUFFIX_FORMAT = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg", ".tif": "tiff", ".tiff": "tiff", ".webp": "webp"}
@@ -270,6 +271,35 @@ def load_image(path: str | os.PathLike) -> LoadedImage:
     return LoadedImage(path, L.astype(np.float32), alpha, bits, icc, exif_bytes, was_colour, notes)
 
 
+@functools.lru_cache(maxsize=64)
+def _is_srgb_icc(icc: bytes) -> bool:
+    """Most photos embed one of a few sRGB profiles: skip the conversion, which would only add noise."""
+    profile = tone_profile(icc)
+    return profile is not None and is_srgb(profile)
+
+
+def load_rgb(path: str | os.PathLike, draft: int | None = None) -> Image.Image:
+    """A colour photo as the truth for training and evaluation: upright 8-bit sRGB (an embedded
+    RGB or CMYK profile applied). ``draft``: only about that many pixels a side are needed, so a
+    JPEG may be decoded at 1/2..1/8 scale. Raises ImageLoadError naming the file."""
+    path = Path(path)
+    try:
+        with Image.open(path) as im:
+            check_dimensions(path.name, *im.size)
+            if draft:
+                im.draft("RGB", (draft, draft))
+            icc = im.info.get("icc_profile")
+            upright = ImageOps.exif_transpose(im)
+            rgb = upright.convert("CMYK" if upright.mode == "CMYK" else "RGB")
+    except ImageLoadError:
+        raise
+    except Exception as e:  # truncated, corrupt or unknown formats raise many types
+        raise ImageLoadError(f"{path}: cannot read image ({type(e).__name__}: {e})") from e
+    if icc and not _is_srgb_icc(icc):
+        rgb = _to_srgb(rgb, icc, [])
+    return rgb.convert("RGB")
+
+
 # ------------------------------------------------------------------------------------ saving
 def format_for(path: str | os.PathLike) -> str:
     suffix = Path(path).suffix.lower()
@@ -341,7 +371,7 @@ def output_icc(source: LoadedImage) -> bytes | None:
 def _into_profile(rgb: np.ndarray, icc: bytes) -> np.ndarray:
     """sRGB pixels -> the same colours in an RGB profile's space; ValueError where we cannot.
     LittleCMS (in Pillow) converts 8-bit data only; 16-bit goes through the profile's matrix and
-    tone curves (model.icc), which covers the matrix/TRC profiles scanners write (Adobe RGB,
+    tone curves (model.io.icc), which covers the matrix/TRC profiles scanners write (Adobe RGB,
     ProPhoto, linear)."""
     if rgb.dtype == np.uint8:
         src = ImageCms.ImageCmsProfile(io.BytesIO(icc))

@@ -14,10 +14,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from .atomic import atomic_torch_save
-from .bins import AB_BINS
-from .nets import ECCV16Net, arch_name, build_net
-from .nets.eccv16 import AB_NORM
+from model.io.atomic import atomic_torch_save
+from model.lab.bins import AB_BINS
+from model.nets import ECCV16Net, arch_name, build_net
+from model.nets.eccv16 import AB_NORM
 
 FORMAT = "colorizer-weights/1"
 

@@ -86,3 +86,8 @@ def lightness_to_gray_torch(L: torch.Tensor) -> torch.Tensor:
     y = torch.where(fy > _F_EPS, fy**3, (fy - 16 / 116) / _KAPPA)
     y = y.clamp_min(0)
     return torch.where(y > 0.0031308, 1.055 * y.clamp_min(0.0031308).pow(1 / 2.4) - 0.055, 12.92 * y).clamp(0, 1)
+
+
+def gray_from_lightness(L: np.ndarray) -> np.ndarray:
+    """sRGB grey (uint8) with the given lightness, for showing the original."""
+    return (lightness_to_gray_torch(torch.from_numpy(L)) * 255 + 0.5).to(torch.uint8).numpy()

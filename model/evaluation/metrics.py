@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .bins import nearest_bin
-from .rebalance import rebalance_weights
+from model.lab.bins import nearest_bin
+from model.lab.rebalance import rebalance_weights
 
 THRESHOLDS = np.arange(0, 151, dtype=np.float64)  # ab error thresholds 0, 1, ..., 150
 

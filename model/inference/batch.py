@@ -18,8 +18,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .atomic import HOST_TAG, TEMP_PREFIX, TEMP_SUFFIX, atomic_write_bytes, process_alive, temporary_path_owner
-from .imageio import (
+from model.inference.pipeline import Colorizer
+from model.io.atomic import HOST_TAG, TEMP_PREFIX, TEMP_SUFFIX, atomic_write_bytes, process_alive, temporary_path_owner
+from model.io.folders import PHOTO_SUFFIXES, UNSUPPORTED_SUFFIXES
+from model.io.images import (
     SAVE_FORMATS,
     SUFFIX_FORMAT,
     ImageLoadError,
@@ -28,9 +30,7 @@ from .imageio import (
     load_image,
     save_image,
 )
-from .pipeline import Colorizer
 
-INPUT_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".gif"}
 REPORT_NAME = "colorize-report"
 
 
@@ -85,9 +85,6 @@ def _is_within(path: Path, folder: Path) -> bool:
         return False
 
 
-# Photo formats that people keep in their folders and that we cannot read: said, not passed over.
-UNSUPPORTED_SUFFIXES = {".avif": "AVIF", ".heic": "HEIC", ".heif": "HEIF", ".jxl": "JPEG XL", ".dng": "DNG raw",
-                        ".cr2": "Canon raw", ".nef": "Nikon raw", ".arw": "Sony raw", ".psd": "Photoshop"}  # fmt: skip
 
 
 def _special_kind(mode: int) -> str | None:
@@ -139,7 +136,7 @@ def collect_inputs(
             suffix = path.suffix.lower()
             if kind:
                 skip(path, f"{kind}, not a file: not opened")
-            elif suffix in INPUT_SUFFIXES:
+            elif suffix in PHOTO_SUFFIXES:
                 found.append((path, path.relative_to(top)))
             elif suffix in UNSUPPORTED_SUFFIXES:
                 skip(path, f"{UNSUPPORTED_SUFFIXES[suffix]} photos cannot be read; convert them to TIFF, PNG or JPEG")

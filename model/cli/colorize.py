@@ -10,7 +10,7 @@ import math
 import sys
 from pathlib import Path
 
-from .batch import (
+from model.inference.batch import (
     BatchOptions,
     ReportError,
     ReportWriter,
@@ -23,7 +23,7 @@ from .batch import (
     run_batch,
     text_of,
 )
-from .weights import WeightsError
+from model.nets.weights import WeightsError
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -61,8 +61,8 @@ def merge(outdir: str) -> int:
 
 
 def load_colorizer(model: str | None, device: str):
-    from .pipeline import Colorizer
-    from .registry import bundled_models
+    from model.inference.pipeline import Colorizer
+    from model.nets.registry import bundled_models
 
     if model is None:
         return Colorizer.bundled(device=device)

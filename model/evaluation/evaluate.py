@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -19,18 +20,19 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from . import turing
-from .annealed import BRIEF_T, PAPER_T
-from .categories import category_of
-from .color import rgb_to_lab_torch
-from .data import list_images, load_eval_set
-from .imageio import load_image
-from .metrics import AucAccumulator, CastCounter, bootstrap_margin, colourfulness
-from .pipeline import Colorizer
-from .plots import cmf_figure
-from .recognition import AgreementCounter, ImageNetClassifier
-from .session import gray_from_lightness
+from model.evaluation import turing
+from model.evaluation.categories import category_of
+from model.evaluation.metrics import AucAccumulator, CastCounter, bootstrap_margin, colourfulness
+from model.evaluation.plots import cmf_figure
+from model.evaluation.recognition import AgreementCounter, ImageNetClassifier
+from model.inference.pipeline import Colorizer
+from model.io.folders import list_images
+from model.io.images import load_image, load_rgb
+from model.lab.annealed import BRIEF_T, PAPER_T
+from model.lab.color import gray_from_lightness, rgb_to_lab_torch
 
+log = logging.getLogger(__name__)
+EVAL_SIZE = 256  # the paper's evaluation squeezes every photo to 256x256
 SWEEP = (0.05, 0.1, BRIEF_T, 0.2, 0.25, 0.3, PAPER_T, 0.45, 0.6, 0.8, 1.0)
 
 
@@ -250,6 +252,20 @@ def main(argv=None) -> int:
         print(f"\n{breakdown_table(results, group, method)}")
     print(f"\nall {len(images)} photos: " + _summary(results, method))
     return 0
+
+
+def load_eval_set(files: list[Path], size: int = EVAL_SIZE) -> list[torch.Tensor]:
+    """Each photo squeezed to size x size as the paper evaluates; uint8 RGB tensors (3, size, size).
+    A photo that cannot be read is left out, with a warning."""
+    out = []
+    for f in files:
+        try:
+            im = load_rgb(f).resize((size, size), Image.BICUBIC)
+        except OSError as e:
+            log.warning("skipping %s", e)
+            continue
+        out.append(torch.from_numpy(np.asarray(im).copy()).permute(2, 0, 1))
+    return out
 
 
 def load_labelled(roots: list[str], limit: int = 0) -> tuple[list[torch.Tensor], list[str], list[str]]:
