@@ -19,8 +19,8 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from model.cli import train  # noqa: E402
 from model.nets.registry import bundled_model  # noqa: E402
-from model.training import train  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

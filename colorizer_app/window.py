@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
-from model.inference.batch import UsageError, check_output_folder, plan_jobs
+from model.inference.batch import UserError, check_output_folder, plan_jobs
 from model.inference.pipeline import Colorizer
 from model.inference.session import Session
 from model.io.folders import neighbour_photo
 from model.io.images import SUFFIX_FORMAT
-from model.nets.registry import bundled_models
+from model.nets.registry import bundled_models, is_bundled
 
 from .dialogs import BatchProgress, ExportDialog, ModelCardDialog, card_html
 from .inspector import Inspector
@@ -272,9 +272,7 @@ class MainWindow(QMainWindow):
     def _initial_colorizer(self) -> Colorizer | None:
         name = self.settings.value("model")
         try:
-            entries = bundled_models()
-            names = {e.name for e in entries}
-            return Colorizer.bundled(name if name in names else None, device=self.device)
+            return Colorizer.load(name if isinstance(name, str) and is_bundled(name) else None, device=self.device)
         except Exception as e:
             message = f"The bundled model could not be loaded: {e}"
             QTimer.singleShot(0, lambda: self.show_error("No model", message))
@@ -335,7 +333,7 @@ class MainWindow(QMainWindow):
 
     def _on_model_loaded(self, job: int, colorizer: Colorizer) -> None:
         self._busy(False)
-        if colorizer.card.get("name") in {e.name for e in bundled_models()}:
+        if is_bundled(colorizer.card.get("name", "")):
             self.settings.setValue("model", colorizer.card["name"])
         self._set_model(colorizer)
         self.statusBar().showMessage(f"Model: {colorizer.card.get('title', colorizer.card.get('name', 'weights file'))}", 5000)
@@ -589,7 +587,7 @@ class MainWindow(QMainWindow):
             outdir = Path(output_folder)
             check_output_folder(outdir)
             jobs = plan_jobs([input_folder], outdir, options)
-        except (UsageError, OSError) as e:
+        except (UserError, OSError) as e:
             self.show_error("Cannot export", str(e))
             return
         self.job += 1

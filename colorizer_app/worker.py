@@ -76,10 +76,7 @@ class Worker(QObject):
 
     def load_model(self, job: int, path: str, device: str) -> None:
         try:
-            from model.nets.registry import bundled_models
-
-            names = {e.name for e in bundled_models()}
-            colorizer = Colorizer.bundled(path, device=device) if path in names else Colorizer.from_file(path, device=device)
+            colorizer = Colorizer.load(path, device=device)
             colorizer.card["source"] = path
         except Exception as e:
             self.failed.emit(job, "Cannot load the model", describe(e))

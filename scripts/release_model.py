@@ -20,7 +20,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from model.evaluation.evaluate import SWEEP, choose_temperature, evaluate_set, load_eval_set, load_labelled  # noqa: E402
+from model.evaluation.evaluate import (  # noqa: E402
+    SWEEP,
+    choose_temperature,
+    evaluate_set,
+    load_eval_set,
+    load_labelled,
+    method_label,
+)
 from model.evaluation.recognition import ImageNetClassifier  # noqa: E402
 from model.inference.pipeline import Colorizer  # noqa: E402
 from model.io.folders import list_images  # noqa: E402
@@ -66,28 +73,28 @@ def main() -> None:
     p.add_argument("--temperatures", type=float, nargs="+", default=list(SWEEP), help="the sweep that picks the default")
     args = p.parse_args()
 
-    colorizer = Colorizer.from_file(args.weights, device="cpu")
+    colorizer = Colorizer.load(args.weights, device="cpu")
     card = dict(colorizer.card)
-    prior_card = Colorizer.from_file(args.prior_from).card if args.prior_from else card
+    prior_card = Colorizer.load(args.prior_from).card if args.prior_from else card
     prior = np.array(prior_card["prior"])
     val, folders, categories = load_labelled(args.val)
     kodak = load_eval_set(list_images(args.kodak))
     groups = {"by_folder": folders, "by_category": categories}
 
     sweep = evaluate_set(colorizer, val, prior, tuple(args.temperatures), groups=groups)
-    chosen, rule = choose_temperature(sweep)
+    chosen, rule = choose_temperature(sweep["temperatures"])
     colorizer.default_T = chosen
     temps = sorted({chosen, BRIEF_T})
     classifier = ImageNetClassifier()  # a second pass at two temperatures: the classifier is the slow part
     recognition = evaluate_set(colorizer, val, prior, temps, baselines=False, classifier=classifier)
     for T in temps:
-        sweep[f"T={T:.3g}"]["recognition"] = recognition[f"T={T:.3g}"]["recognition"]
+        sweep["temperatures"][T]["recognition"] = recognition["temperatures"][T]["recognition"]
     sweep["gray"]["recognition"] = recognition["gray"]["recognition"]
     sweep["recognition_by"] = recognition["recognition_by"]
     kodak_res = evaluate_set(colorizer, kodak, prior, temps, classifier=classifier)
 
     def row(res, T):
-        return res[f"T={T:.3g}"]
+        return res["temperatures"][T]
 
     metrics = {"gray": {"val": sweep["gray"], "kodak24": kodak_res["gray"]},
                "random": {"val": sweep["random"], "kodak24": kodak_res["random"]}}  # fmt: skip
@@ -111,7 +118,7 @@ def main() -> None:
             "kodak24": kodak_res["largest_image_share_of_rebalanced_weight"],
         },
         recognition_by=sweep["recognition_by"],
-        temperature_sweep_val={k: v for k, v in sweep.items() if k.startswith("T=")},
+        temperature_sweep_val={method_label(T): row for T, row in sweep["temperatures"].items()},
         metrics=metrics,
         validation_set=f"{len(val)} photos: " + ", ".join(f"{f} ({folders.count(f)})" for f in dict.fromkeys(folders)),
         validation_by_folder=_parts(sweep["by_folder"], chosen),
@@ -138,7 +145,7 @@ def _parts(parts: dict, T: float) -> dict:
     keep = ("auc_raw", "auc_rebalanced", "colourfulness_ratio", "cast")
     return {
         name: {"photos": r["images"], "gray": {k: r["gray"][k] for k in keep[:2]},
-               "ours": {k: r[f"T={T:.3g}"][k] for k in keep}}  # fmt: skip
+               "ours": {k: r["temperatures"][T][k] for k in keep}}  # fmt: skip
         for name, r in parts.items()
     }
 

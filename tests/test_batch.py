@@ -164,7 +164,7 @@ def test_shards_cover_every_file_exactly_once(tmp_path):
         assert sorted(flat) == sorted(items) and len(flat) == len(set(flat))
     assert parse_shard("2/8") == (2, 8)
     for bad in ("0/3", "4/3", "x"):
-        with pytest.raises(batch.UsageError):
+        with pytest.raises(batch.UserError):
             parse_shard(bad)
 
 

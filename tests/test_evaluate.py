@@ -3,7 +3,8 @@ import pytest
 import torch
 from PIL import Image
 
-from model.evaluation.evaluate import choose_temperature, contact_sheet, evaluate_set
+from model.evaluation.evaluate import choose_temperature, evaluate_set, method_label, method_rows
+from model.evaluation.sheets import contact_sheet
 from model.inference.pipeline import Colorizer
 from model.lab.bins import Q
 from model.nets import LiteColorNet
@@ -22,8 +23,8 @@ def test_evaluate_set_reports_baselines_intervals_and_colourfulness(colorizer):
     images = [torch.from_numpy(rng.integers(0, 256, (3, 64, 64), dtype=np.uint8)) for _ in range(4)]
     images.append(torch.full((3, 64, 64), 128, dtype=torch.uint8))  # a grey photo: Gray is perfect on it
     res = evaluate_set(colorizer, images, np.ones(Q), temperatures=(0.3, 1.0))
-    assert res["images"] == 5 and set(res) >= {"T=0.3", "T=1", "gray", "random"}
-    row = res["T=1"]
+    assert res["images"] == 5 and set(res["temperatures"]) == {0.3, 1.0} and {"gray", "random"} <= set(res)
+    row = res["temperatures"][1.0]
     assert 0 < row["auc_raw"] <= 100 and row["colourfulness_ratio"] > 0
     lo, hi = row["vs_gray_90ci"]["raw_90ci"]
     assert lo <= row["auc_raw"] - res["gray"]["auc_raw"] + 0.01 and hi >= lo
@@ -32,9 +33,9 @@ def test_evaluate_set_reports_baselines_intervals_and_colourfulness(colorizer):
 
 def test_temperature_rule_skips_garish_settings():
     sweep = {
-        "T=0.1": {"auc_raw": 90, "auc_rebalanced": 70, "colourfulness_ratio": 1.6},  # best AuC, but garish
-        "T=0.5": {"auc_raw": 88, "auc_rebalanced": 65, "colourfulness_ratio": 1.2},
-        "T=1": {"auc_raw": 89, "auc_rebalanced": 60, "colourfulness_ratio": 0.9},
+        0.1: {"auc_raw": 90, "auc_rebalanced": 70, "colourfulness_ratio": 1.6},  # best AuC, but garish
+        0.5: {"auc_raw": 88, "auc_rebalanced": 65, "colourfulness_ratio": 1.2},
+        1.0: {"auc_raw": 89, "auc_rebalanced": 60, "colourfulness_ratio": 0.9},
     }
     assert choose_temperature(sweep)[0] == 0.5
 
@@ -72,12 +73,12 @@ def test_each_group_is_reported_as_if_evaluated_alone(colorizer):
     alone = evaluate_set(colorizer, [images[i] for i in (1, 3, 4)], np.ones(Q), (1.0,), baselines=False)
     assert res["by_set"]["b"]["images"] == 3 and res["by_set"]["a"]["images"] == 2
     for key in ("auc_raw", "auc_rebalanced", "colourfulness_ratio", "cast"):
-        assert res["by_set"]["b"]["T=1"][key] == alone["T=1"][key]
-    assert res["by_set"]["a"]["T=1"]["auc_raw"] != alone["T=1"]["auc_raw"]
+        assert res["by_set"]["b"]["temperatures"][1.0][key] == alone["temperatures"][1.0][key]
+    assert res["by_set"]["a"]["temperatures"][1.0]["auc_raw"] != alone["temperatures"][1.0]["auc_raw"]
 
 
 def test_colorizer_eval_prints_a_table_per_folder_and_category(tmp_path, capsys, monkeypatch):
-    from model.evaluation import evaluate
+    from model.cli import evaluate
     from model.nets.weights import export_weights
 
     from .synthetic import write_scenes
@@ -105,6 +106,7 @@ def test_cmf_curves_average_to_the_auc_and_are_plotted(colorizer, tmp_path):
     assert set(curves) == {"T=1", "gray", "random"}
     for key, c in curves.items():
         assert c.shape == (2, 151) and np.all(np.diff(c, axis=1) >= 0) and c[:, -1].max() <= 1
-        assert np.allclose(c.mean(axis=1) * 100, [res[key]["auc_raw"], res[key]["auc_rebalanced"]], atol=0.006)
+        row = {method_label(m): r for m, r in method_rows(res).items()}[key]
+        assert np.allclose(c.mean(axis=1) * 100, [row["auc_raw"], row["auc_rebalanced"]], atol=0.006)
     png = np.asarray(Image.open(cmf_figure(curves, "t", tmp_path / "c.png")).convert("RGB"))
     assert (np.abs(png.astype(int) - [31, 119, 180]).sum(axis=2) == 0).sum() > 100  # the T=1 line is drawn

@@ -159,7 +159,9 @@ def test_global_context_starts_as_the_plain_net_and_carries_the_imagenet_head(tm
     head = load_imagenet_state_dict("lite0")
     torch.testing.assert_close(net.global_conv.weight, head["_conv_head.weight"])
     torch.testing.assert_close(net.global_bn.running_var, head["_bn1.running_var"])
-    assert {id(p) for p in net.global_conv.parameters()} <= {id(p) for p in net.encoder_parameters()}
+    from model.training.train import pretrained_parameters
+
+    assert {id(p) for p in net.global_conv.parameters()} <= {id(p) for p in pretrained_parameters(net)}
     x = torch.rand(2, 1, 64, 96) * 100
     with torch.no_grad():
         torch.testing.assert_close(net(x), plain(x))  # the zero projection adds nothing yet

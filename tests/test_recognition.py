@@ -40,7 +40,6 @@ def test_evaluate_set_reports_recognition_per_method(classifier):
     cat = torch.from_numpy(skimage.data.chelsea()[:256, :256].copy()).permute(2, 0, 1)
     coffee = torch.from_numpy(skimage.data.coffee()[:256, :256].copy()).permute(2, 0, 1)
     res = evaluate_set(colorizer, [cat, coffee], np.ones(Q), temperatures=(1.0,), classifier=classifier)
-    for key in ("gray", "T=1"):
-        row = res[key]["recognition"]
+    for row in (res["gray"]["recognition"], res["temperatures"][1.0]["recognition"]):
         assert row["top1_agreement"] in (0.0, 50.0, 100.0) and row["top1_agreement"] <= row["top5_agreement"]
     assert "Lite2" in res["recognition_by"]

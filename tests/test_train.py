@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 import torch
 
+from model.cli import train as train_cli
 from model.nets import build_net
 from model.nets.weights import load_net
-from model.training import train
+from model.training import objective, train
 
 from .synthetic import write_scenes
 
@@ -48,13 +49,13 @@ def test_loss_falls_and_weights_export(scenes, tmp_path):
         "60",
         *FAST,
     ]
-    assert train.main(args) == 0
+    assert train_cli.main(args) == 0
     curve = losses(out)
     assert len(curve) == 12
     assert sum(curve[-3:]) / 3 < 0.7 * sum(curve[:3]) / 3
     net, card = load_net(out / "best.pt")
     assert card["training"]["steps"] == 60 and len(card["prior"]) == 313
-    assert card["validation"]["T=0.38"]["auc_raw"] > 0
+    assert card["validation"]["temperatures"][0.38]["auc_raw"] > 0
 
 
 def test_several_validation_folders_are_one_set_reported_per_folder(scenes, tmp_path):
@@ -65,7 +66,7 @@ def test_several_validation_folders_are_one_set_reported_per_folder(scenes, tmp_
     out = tmp_path / "run"
     folders = [str(scenes / "val"), str(tmp_path / "corpus" / "val")]
     args = ["--data", str(scenes / "train"), "--out", str(out), "--iters", "2", "--val-every", "2", *FAST]
-    assert train.main([*args, "--val", folders[0], "--val", folders[1], "--val-temperatures", "1"]) == 0
+    assert train_cli.main([*args, "--val", folders[0], "--val", folders[1], "--val-temperatures", "1"]) == 0
     net, card = load_net(out / "last.pt")
     parts = card["validation"]["groups"]
     assert sorted(parts) == ["corpus/val", sorted(parts)[1]] and len(parts) == 2
@@ -76,16 +77,16 @@ def test_several_validation_folders_are_one_set_reported_per_folder(scenes, tmp_
     images = load_eval_set(list_images(folders[1]))
     alone = evaluate_set(Colorizer(net.float().eval(), card, device="cpu"), images, np.array(card["prior"]), (1.0,),
                          baselines=False)  # fmt: skip
-    assert abs(parts["corpus/val"]["auc_raw"] - alone["T=1"]["auc_raw"]) < 0.5
+    assert abs(parts["corpus/val"]["auc_raw"] - alone["temperatures"][1.0]["auc_raw"]) < 0.5
 
 
 def test_resume_continues_exactly(scenes, tmp_path):
     common = ["--data", str(scenes / "train"), "--iters", "8", "--ckpt-every", "100", "--val-every", "100", "--seed", "3", *FAST]
-    train.main([*common, "--out", str(tmp_path / "straight")])
-    train.main([*common, "--out", str(tmp_path / "broken"), "--stop-at", "4"])
+    train_cli.main([*common, "--out", str(tmp_path / "straight")])
+    train_cli.main([*common, "--out", str(tmp_path / "broken"), "--stop-at", "4"])
     ck = torch.load(tmp_path / "broken" / "checkpoint.pt", weights_only=True)
     assert ck["step"] == 4
-    train.main([*common, "--out", str(tmp_path / "broken"), "--resume"])
+    train_cli.main([*common, "--out", str(tmp_path / "broken"), "--resume"])
     a = torch.load(tmp_path / "straight" / "checkpoint.pt", weights_only=True)
     b = torch.load(tmp_path / "broken" / "checkpoint.pt", weights_only=True)
     assert a["step"] == b["step"] == 8
@@ -103,7 +104,7 @@ def test_corrupt_image_is_skipped_with_a_warning(scenes, tmp_path, caplog):
 
     Image.open(data / "grey.png").convert("L").save(data / "grey.png")
     with caplog.at_level(logging.INFO):
-        assert train.main(["--data", str(data), "--out", str(tmp_path / "o"), "--iters", "2", *FAST]) == 0
+        assert train_cli.main(["--data", str(data), "--out", str(tmp_path / "o"), "--iters", "2", *FAST]) == 0
     assert any("broken.jpg" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
     assert any("grayscale" in r.getMessage() and "grey.png" in r.getMessage() for r in caplog.records)
     prior = json.loads((tmp_path / "o" / "prior.json").read_text())
@@ -130,7 +131,7 @@ def test_eccv16_trains_with_deep_supervision(scenes, tmp_path):
         "--ema",
         "0",
     ]
-    assert train.main(args) == 0
+    assert train_cli.main(args) == 0
     net, card = load_net(tmp_path / "e" / "last.pt")
     assert card["arch"] == "eccv16" and hasattr(net, "ds6")
 
@@ -140,7 +141,7 @@ def test_runs_under_torchrun_with_two_processes(scenes, tmp_path):
     out = tmp_path / "ddp"
     launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
     args = ["--data", str(scenes / "train"), "--out", str(out), "--iters", "4", "--log-every", "1", *FAST[:-2], "--threads", "1"]
-    cmd = [*launcher, "-m", "model.training.train", *args]
+    cmd = [*launcher, "-m", "model.cli.train", *args]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -150,10 +151,10 @@ def test_runs_under_torchrun_with_two_processes(scenes, tmp_path):
 
 def test_tone_jitter_changes_lightness_only_within_range_and_repeatably():
     L = torch.linspace(0, 100, 50).view(1, 1, 5, 10).repeat(4, 1, 1, 1)
-    a, b = train.jitter_tone(L, 0.25, step=7, seed=1), train.jitter_tone(L, 0.25, step=7, seed=1)
+    a, b = objective.jitter_tone(L, 0.25, step=7, seed=1), objective.jitter_tone(L, 0.25, step=7, seed=1)
     torch.testing.assert_close(a, b)
     assert a.min() >= 0 and a.max() <= 100 and not torch.allclose(a, L)
-    torch.testing.assert_close(train.jitter_tone(L, 0.0, step=7, seed=1), L)
+    torch.testing.assert_close(objective.jitter_tone(L, 0.0, step=7, seed=1), L)
     assert (a[:, :, 0, 0] == 0).all() and torch.allclose(a[:, :, -1, -1], torch.full((4, 1), 100.0))  # black and white stay
 
 
@@ -178,7 +179,7 @@ def test_fine_tune_without_rebalancing_from_exported_weights(scenes, tmp_path):
         "0",
         *FAST,
     ]
-    assert train.main(args) == 0
+    assert train_cli.main(args) == 0
     net, card = load_net(out / "last.pt")
     assert card["lambda"] == 1 and card["training"]["steps"] == 2
 
@@ -188,14 +189,13 @@ def test_frozen_encoder_stays_put_then_trains(scenes, tmp_path, context):
     fast = [a for a in FAST if a not in ("--freeze-encoder", "0")]
     common = ["--data", str(scenes / "train"), "--iters", "8", "--ckpt-every", "100", "--val-every", "100", *fast, *context]
     out = tmp_path / "run"
-    train.main([*common, "--out", str(out), "--freeze-encoder", "4", "--weight-decay", "0.5", "--stop-at", "4"])
+    train_cli.main([*common, "--out", str(out), "--freeze-encoder", "4", "--weight-decay", "0.5", "--stop-at", "4"])
     net = build_net("lite", channels=32, pretrained=True, global_context=bool(context))
     start = dict(net.named_parameters())
     frozen = torch.load(out / "checkpoint.pt", weights_only=True)["model"]
-    train.main([*common, "--out", str(out), "--freeze-encoder", "4", "--weight-decay", "0.5", "--resume"])
+    train_cli.main([*common, "--out", str(out), "--freeze-encoder", "4", "--weight-decay", "0.5", "--resume"])
     trained = torch.load(out / "checkpoint.pt", weights_only=True)["model"]
-    pretrained = {id(p) for p in net.encoder_parameters()}
-    encoder = [k for k, p in start.items() if id(p) in pretrained]  # with context: the ImageNet head too
+    encoder = [k for k in start if k.startswith(net.PRETRAINED)]  # with context: the ImageNet head too
     assert any(k.startswith("global_conv.") for k in encoder) == bool(context)
     assert all(torch.equal(frozen[k], start[k].detach()) for k in encoder)
     assert not all(torch.equal(trained[k], start[k].detach()) for k in encoder)
@@ -253,10 +253,10 @@ def test_sparse_loss_and_gradient_equal_the_dense_cross_entropy(channels_last):
     a = logits.clone().requires_grad_(True)
     reference = (-(dense * torch.log_softmax(a, dim=1)).sum(dim=1) * v_dense).mean()
     reference.backward()
-    targets, v = train.targets_at(ab, 4, weights, keep)
+    targets, v = objective.targets_at(ab, 4, weights, keep)
     torch.testing.assert_close(v, v_dense)
     b = logits.clone().requires_grad_(True)
-    loss = train.rebalanced_ce(b, targets, v)
+    loss = objective.rebalanced_ce(b, targets, v)
     loss.backward()
     torch.testing.assert_close(loss, reference, rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(b.grad, a.grad, rtol=1e-4, atol=1e-7)

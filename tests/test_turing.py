@@ -11,8 +11,8 @@ import pytest
 import torch
 from PIL import Image
 
+from model.cli.evaluate import main as evaluate_main
 from model.evaluation import turing
-from model.evaluation.evaluate import main as evaluate_main
 from model.inference.pipeline import Colorizer
 from model.nets import LiteColorNet
 

@@ -10,11 +10,11 @@ import math
 import sys
 from pathlib import Path
 
+from model.errors import UserError, run_command
 from model.inference.batch import (
     BatchOptions,
     ReportError,
     ReportWriter,
-    UsageError,
     check_output_folder,
     merge_reports,
     parse_shard,
@@ -23,7 +23,7 @@ from model.inference.batch import (
     run_batch,
     text_of,
 )
-from model.nets.weights import WeightsError
+from model.inference.pipeline import Colorizer
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -51,55 +51,41 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def merge(outdir: str) -> int:
-    try:
-        csv_path, counts = merge_reports(Path(outdir))
-    except UsageError as e:
-        print(f"colorize: error: {e}", file=sys.stderr)
-        return 2
+    csv_path, counts = merge_reports(Path(outdir))
     print(f"done {counts['done']}, skipped {counts['skipped']}, failed {counts['failed']}  (merged report: {csv_path})")
     return 1 if counts["failed"] else 0
-
-
-def load_colorizer(model: str | None, device: str):
-    from model.inference.pipeline import Colorizer
-    from model.nets.registry import bundled_models
-
-    if model is None:
-        return Colorizer.bundled(device=device)
-    if model in {e.name for e in bundled_models()}:
-        return Colorizer.bundled(model, device=device)
-    return Colorizer.from_file(model, device=device)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.merge_reports is not None:
-        return merge(args.merge_reports)
-    try:
-        if args.temperature is not None and not (math.isfinite(args.temperature) and 0 <= args.temperature <= 1):
-            raise UsageError(f"-T {args.temperature}: the temperature must lie in 0..1")
-        if not 1 <= args.quality <= 100:
-            raise UsageError(f"--quality {args.quality}: must lie in 1..100")
-        options = BatchOptions(
-            args.temperature,
-            args.format,
-            args.quality,
-            args.suffix,
-            "overwrite" if args.overwrite else "skip",
-            args.recursive,
-            args.jobs,
-            parse_shard(args.shard),
-        )
-        if not args.output.strip():
-            raise UsageError("-o: the output folder name is empty")
-        outdir = Path(args.output)
-        skipped: list = []
-        jobs = plan_jobs(args.inputs, outdir, options, skipped)  # inputs first: a mistyped one leaves no empty folder
-        colorizer = load_colorizer(args.model, args.device)
-        check_output_folder(outdir)
-    except (UsageError, WeightsError, FileNotFoundError, KeyError, RuntimeError) as e:
-        print(f"colorize: error: {e}", file=sys.stderr)
-        return 2
+        return run_command("colorize", lambda: merge(args.merge_reports))
+    return run_command("colorize", lambda: colorize(args))
+
+
+def colorize(args: argparse.Namespace) -> int:
+    # arguments, inputs, model and output folder are checked before anything is written
+    if args.temperature is not None and not (math.isfinite(args.temperature) and 0 <= args.temperature <= 1):
+        raise UserError(f"-T {args.temperature}: the temperature must lie in 0..1")
+    if not 1 <= args.quality <= 100:
+        raise UserError(f"--quality {args.quality}: must lie in 1..100")
+    options = BatchOptions(
+        args.temperature,
+        args.format,
+        args.quality,
+        args.suffix,
+        "overwrite" if args.overwrite else "skip",
+        args.recursive,
+        args.jobs,
+        parse_shard(args.shard),
+    )
+    if not args.output.strip():
+        raise UserError("-o: the output folder name is empty")
+    outdir = Path(args.output)
+    skipped: list = []
+    jobs = plan_jobs(args.inputs, outdir, options, skipped)  # inputs first: a mistyped one leaves no empty folder
+    colorizer = Colorizer.load(args.model, args.device)
+    check_output_folder(outdir)
     stale = remove_stale_temporaries(outdir)
     if stale:
         print(f"removed {stale} temporary file(s) left by an interrupted run", file=sys.stderr)

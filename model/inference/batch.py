@@ -18,6 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from model.errors import UserError
 from model.inference.pipeline import Colorizer
 from model.io.atomic import HOST_TAG, TEMP_PREFIX, TEMP_SUFFIX, atomic_write_bytes, process_alive, temporary_path_owner
 from model.io.folders import PHOTO_SUFFIXES, UNSUPPORTED_SUFFIXES
@@ -32,10 +33,6 @@ from model.io.images import (
 )
 
 REPORT_NAME = "colorize-report"
-
-
-class UsageError(ValueError):
-    """Bad arguments or an unusable output folder: nothing was started."""
 
 
 @dataclass
@@ -71,9 +68,9 @@ def parse_shard(text: str) -> tuple[int, int]:
     try:
         k, n = (int(x) for x in text.split("/"))
     except ValueError as e:
-        raise UsageError(f"--shard {text!r}: expected K/N, e.g. 2/8") from e
+        raise UserError(f"--shard {text!r}: expected K/N, e.g. 2/8") from e
     if not 1 <= k <= n:
-        raise UsageError(f"--shard {text!r}: K must be between 1 and N")
+        raise UserError(f"--shard {text!r}: K must be between 1 and N")
     return k, n
 
 
@@ -146,12 +143,12 @@ def collect_inputs(
             st = item.stat()
         except OSError as e:
             why = "no such file or folder" if e.errno == errno.ENOENT else e.strerror or str(e)
-            raise UsageError(f"{item}: {why}") from e
+            raise UserError(f"{item}: {why}") from e
         if stat.S_ISDIR(st.st_mode):
             if item.resolve() == outdir.resolve():
-                raise UsageError(f"{item}: the output folder must differ from the input folder")
+                raise UserError(f"{item}: the output folder must differ from the input folder")
             if _is_within(item, outdir):
-                raise UsageError(f"{item}: the input folder lies inside the output folder {outdir}; choose an output folder "
+                raise UserError(f"{item}: the input folder lies inside the output folder {outdir}; choose an output folder "
                                  "outside it, or results and photos would mix")  # fmt: skip
             walk(item, item)
         elif _special_kind(st.st_mode):
@@ -170,7 +167,7 @@ def collect_inputs(
 def check_suffix(suffix: str) -> None:
     """The suffix names a file beside its source's output, never a path: '/../../X' would write outside -o."""
     if any(sep and sep in suffix for sep in (os.sep, os.altsep)) or "\0" in suffix:
-        raise UsageError(f"--suffix {suffix!r}: must not contain a path separator")
+        raise UserError(f"--suffix {suffix!r}: must not contain a path separator")
 
 
 def take_shard(items: list, shard: tuple[int, int]) -> list:
@@ -230,14 +227,14 @@ def _unique_outputs(planned, outdir: Path, suffix: str) -> list[tuple[Path, list
 def check_output_folder(outdir: Path) -> None:
     """Create the folder if needed and prove it writable, before any work starts."""
     if outdir.exists() and not outdir.is_dir():
-        raise UsageError(f"{outdir}: is a file, not a folder; name a folder for the results")
+        raise UserError(f"{outdir}: is a file, not a folder; name a folder for the results")
     try:
         outdir.mkdir(parents=True, exist_ok=True)
         probe = outdir / f".colorize-probe-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as e:
-        raise UsageError(f"{outdir}: output folder is not writable ({e.strerror or e})") from e
+        raise UserError(f"{outdir}: output folder is not writable ({e.strerror or e})") from e
 
 
 def remove_stale_temporaries(outdir: Path) -> int:
@@ -429,14 +426,14 @@ def merge_reports(outdir: Path) -> tuple[Path, dict]:
     """One report from every shard's report in ``outdir``; returns its CSV path and summary."""
     parts = sorted(outdir.glob(f"{REPORT_NAME}.shard-*-of-*.json"))
     if not parts:
-        raise UsageError(f"{outdir}: no shard reports ({REPORT_NAME}.shard-K-of-N.json) to merge")
+        raise UserError(f"{outdir}: no shard reports ({REPORT_NAME}.shard-K-of-N.json) to merge")
     outcomes = []
     for part in parts:
         try:
             files = json.loads(part.read_bytes())["files"]
             outcomes += [Outcome(**{**f, "notes": list(f.get("notes", []))}) for f in files]
         except (OSError, ValueError, KeyError, TypeError) as e:
-            raise UsageError(f"{part}: not a readable shard report ({type(e).__name__}: {e})") from e
+            raise UserError(f"{part}: not a readable shard report ({type(e).__name__}: {e})") from e
     outcomes.sort(key=lambda o: o.source)
     csv_path, _ = write_report(outdir, outcomes)
     return csv_path, {s: sum(o.status == s for o in outcomes) for s in ("done", "skipped", "failed")}

@@ -92,6 +92,15 @@ class Colorizer:
         return cls(net, card, device)
 
     @classmethod
+    def load(cls, model: str | None = None, device: str = "auto") -> Colorizer:
+        """A bundled model by name, or a weights file by path; None: the bundled default."""
+        from model.nets.registry import is_bundled
+
+        if model is None or is_bundled(model):
+            return cls.bundled(model, device=device)
+        return cls.from_file(model, device=device)
+
+    @classmethod
     def bundled(cls, name: str | None = None, device: str = "auto") -> Colorizer:
         from model.nets.registry import bundled_model
 

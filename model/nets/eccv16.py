@@ -28,6 +28,7 @@ def _block(c_in: int, c_out: int, n_convs: int, stride_last: int = 1, dilation: 
 class ECCV16Net(nn.Module):
     STRIDE = 8
     OUTPUT_STRIDE = 4
+    PRETRAINED = ()  # trained from scratch (or from the official release): no ImageNet part
 
     def __init__(self, deep_supervision: bool = False):
         super().__init__()

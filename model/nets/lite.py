@@ -23,6 +23,7 @@ def _conv_bn_relu(c_in: int, c_out: int) -> nn.Sequential:
 class LiteColorNet(nn.Module):
     STRIDE = 32  # inputs should be a multiple of this
     OUTPUT_STRIDE = 4
+    PRETRAINED = ("encoder.", "global_conv.", "global_bn.")  # ImageNet weights: frozen first, then trained slower
 
     def __init__(self, channels: int = 64, pretrained: bool = False, encoder: str = "lite0", global_context: bool = False):
         super().__init__()
@@ -46,13 +47,6 @@ class LiteColorNet(nn.Module):
                 self.global_conv.load_state_dict({"weight": imagenet["_conv_head.weight"]}, strict=True)
                 bn = {k.removeprefix("_bn1."): v for k, v in imagenet.items() if k.startswith("_bn1.")}
                 self.global_bn.load_state_dict(bn, strict=True)
-
-    def encoder_parameters(self):
-        """The ImageNet-pretrained weights (the trainer freezes them first, then trains them slower)."""
-        yield from self.encoder.parameters()
-        if self.global_context:
-            yield from self.global_conv.parameters()
-            yield from self.global_bn.parameters()
 
     def forward(self, L: torch.Tensor) -> torch.Tensor:
         """L (B, 1, H, W) in [0, 100] -> logits (B, 313, H/4, W/4)."""

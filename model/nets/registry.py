@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from model.errors import UserError
+
 
 @dataclass
 class ModelEntry:
@@ -33,6 +35,10 @@ def bundled_models() -> list[ModelEntry]:
     return sorted(entries, key=lambda e: (not e.card.get("default", False), e.name))
 
 
+def is_bundled(name: str) -> bool:
+    return name in {e.name for e in bundled_models()}
+
+
 def bundled_model(name: str | None = None) -> ModelEntry:
     entries = bundled_models()
     if not entries:
@@ -42,4 +48,4 @@ def bundled_model(name: str | None = None) -> ModelEntry:
     for e in entries:
         if e.name == name:
             return e
-    raise KeyError(f"no bundled model {name!r}; available: {', '.join(e.name for e in entries)}")
+    raise UserError(f"no bundled model {name!r}; available: {', '.join(e.name for e in entries)}")

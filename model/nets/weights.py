@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from model.errors import UserError
 from model.io.atomic import atomic_torch_save
 from model.lab.bins import AB_BINS
 from model.nets import ECCV16Net, arch_name, build_net
@@ -22,7 +23,7 @@ from model.nets.eccv16 import AB_NORM
 FORMAT = "colorizer-weights/1"
 
 
-class WeightsError(ValueError):
+class WeightsError(UserError, ValueError):
     """A weights file that cannot be used, with a message for the user."""
 
 
@@ -85,6 +86,7 @@ def load_net(path: str | os.PathLike) -> tuple[nn.Module, dict]:
         if not isinstance(card, dict):
             raise WeightsError(f"{path}: its model card is not a table of facts")
         check_temperature(card.get("default_T", 0.38), f"{path}: its model card's default_T")
+        check_bins(card, path)
         return net.eval(), dict(card)
     if "model_out.weight" in obj or "model1.0.weight" in obj:
         state = {k: v.float() if v.is_floating_point() else v for k, v in obj.items() if torch.is_tensor(v)}
@@ -106,6 +108,19 @@ def check_temperature(T, what: str) -> float:
     if isinstance(T, bool) or not isinstance(T, (int, float)) or not math.isfinite(T) or not 0 <= T <= 1:
         raise WeightsError(f"{what} {T!r} is not a temperature (a number from 0 to 1)")
     return float(T)
+
+
+def check_bins(card: dict, path) -> None:
+    """The card's bin table (when it has one) must be ours, row for row: output q means AB_BINS[q]."""
+    bins = card.get("bins")
+    if bins is None:
+        return
+    try:
+        centres = np.asarray(bins["centres"], dtype=np.float64)
+    except (KeyError, TypeError, ValueError) as e:
+        raise WeightsError(f"{path}: its model card's bin table cannot be read") from e
+    if centres.shape != AB_BINS.shape or not np.allclose(centres, AB_BINS, atol=1e-6):
+        raise WeightsError(f"{path}: its {len(centres)} ab bins are not this program's {len(AB_BINS)} (another table or order)")
 
 
 def check_finite(net: nn.Module, path) -> None:
