@@ -8,7 +8,6 @@ pair for the chosen time and take Left / Right (keys or buttons), then the fooli
 
 from __future__ import annotations
 
-import itertools
 import random
 from pathlib import Path
 
@@ -38,12 +37,12 @@ from model.io.folders import list_images
 
 from .dialogs import _folder_row
 from .views import qimage_rgb
+from .worker import new_job_id
 
 PAPER_FOOLING_RATE = 20.4  # % for the paper's full model (Zhang et al. 2016, table 1)
 SHOWN_PX = 420
 
 
-_JOBS = itertools.count(1_000_000_000)  # apart from the window's job ids, which share the worker's signals
 
 
 class TuringDialog(QDialog):
@@ -140,7 +139,7 @@ class TuringDialog(QDialog):
             return
         rng = random.Random()
         files = rng.sample(files, min(self.count.value(), len(files)))
-        self.job = next(_JOBS)
+        self.job = new_job_id()
         self.start_button.setEnabled(False)
         self.status.setText(f"Colourising {len(files)} photos…")
         self.requestTrials.emit(self.job, self.colorizer, files, self.temperature.value(), rng.randrange(2**31))

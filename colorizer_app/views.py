@@ -8,6 +8,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView
 
+from model.io.images import to_8bit
+
 CLICK_SLOP = 4  # pixels a press may move and still count as a click
 
 
@@ -24,9 +26,7 @@ def qimage_rgbx(rgbx: np.ndarray) -> QImage:
 
 
 def qimage_rgb(rgb: np.ndarray) -> QImage:
-    if rgb.dtype == np.uint16:
-        rgb = (rgb >> 8).astype(np.uint8)
-    rgb = np.ascontiguousarray(rgb)
+    rgb = np.ascontiguousarray(to_8bit(rgb))
     h, w, _ = rgb.shape
     return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
@@ -48,7 +48,6 @@ class Marker(QGraphicsItem):
 class ImageView(QGraphicsView):
     pixelClicked = Signal(int, int)
     zoomRequested = Signal(float, object)  # factor, anchor in scene coordinates
-    splitMoved = Signal(float)
     nudged = Signal(int, int)  # arrow keys move the inspected pixel instead of scrolling
 
     ARROWS = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
@@ -166,7 +165,6 @@ class ImageView(QGraphicsView):
         if self._dragging_split:
             x = self.mapToScene(event.position().toPoint()).x()
             self.set_split(x / max(1, self.image_size[0]))
-            self.splitMoved.emit(self.split)
             return
         pos = event.position().toPoint()
         self.viewport().setCursor(Qt.CursorShape.SplitHCursor if self._near_split(pos) else Qt.CursorShape.CrossCursor)

@@ -7,10 +7,7 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-import qtawesome as qta
-import torch
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -23,20 +20,23 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
-from model.inference.batch import UserError, check_output_folder, plan_jobs
+from model.errors import UserError
+from model.inference.batch import check_output_folder, plan_jobs
 from model.inference.pipeline import Colorizer
 from model.inference.session import Session
 from model.io.folders import neighbour_photo
 from model.io.images import SUFFIX_FORMAT
-from model.nets.registry import bundled_models, is_bundled
+from model.nets.registry import is_bundled
 
+from .actions import Actions, build_menus_and_toolbar
 from .dialogs import BatchProgress, ExportDialog, ModelCardDialog, card_html
 from .inspector import Inspector
-from .theme import THEMES, apply_theme
+from .model_menu import fill_model_menu
+from .theme import apply_theme
 from .turing_dialog import TuringDialog
 from .views import ImageView, ViewGroup, qimage_gray, qimage_rgb, qimage_rgbx
 from .widgets import TemperatureControl
-from .worker import WorkerThread
+from .worker import WorkerThread, new_job_id
 
 OPEN_FILTER = "Photos (*.jpg *.jpeg *.png *.tif *.tiff *.webp *.bmp *.gif);;All files (*)"
 SAVE_FILTER = "PNG (*.png);;JPEG (*.jpg);;TIFF (*.tif);;WebP (*.webp)"
@@ -60,9 +60,13 @@ class MainWindow(QMainWindow):
         self.colorizer: Colorizer | None = None
         self.session: Session | None = None
         self.turing_dialog: TuringDialog | None = None
-        self.job = 0
+        self.job = 0  # the latest open or save: the busy bar and status line follow it
         self.render_job = 0
+        self.model_job = 0
         self.copy_job: int | None = None
+        self.batch_job: int | None = None  # batches run beside opens and saves: their own job number
+        self.batch_dialog: BatchProgress | None = None
+        self.batch_result_box: QMessageBox | None = None
         self.overlay_on = False
         self.device = str(self.settings.value("device", "auto"))
         self.threads = WorkerThread()
@@ -123,135 +127,10 @@ class MainWindow(QMainWindow):
         self.inspector_dock.setWidget(self.inspector)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inspector_dock)
 
-    def _action(self, text, slot, shortcut=None, icon=None, tip=None, checkable=False) -> QAction:
-        a = QAction(text, self)
-        if icon:
-            a.setIcon(qta.icon(icon, color=self.palette().text().color()))
-        if shortcut:
-            a.setShortcuts(shortcut if isinstance(shortcut, list) else [QKeySequence(shortcut)])
-        if tip:
-            a.setToolTip(tip)
-            a.setStatusTip(tip)
-        a.setCheckable(checkable)
-        a.triggered.connect(slot)
-        return a
-
     def _build_actions(self) -> None:
-        SK = QKeySequence.StandardKey
-        self.open_action = self._action("&Open…", self.open_dialog, SK.Open, "fa5s.folder-open", "Open a photo (Ctrl+O)")
-        self.save_action = self._action(
-            "Save &As…", self.save_dialog, "Ctrl+Shift+S", "fa5s.save", "Save the full-resolution result"
-        )
-        self.before_after_action = self._action(
-            "Save &Before/After…", self.save_before_after_dialog, None, None, "Save the grey photo beside its colourisation"
-        )
-        self.export_action = self._action(
-            "&Export Folder…", self.export_folder, "Ctrl+E", "fa5s.images", "Colourise a whole folder"
-        )
-        self.next_action = self._action(
-            "&Next Photo in Folder", lambda: self.step_photo(1), "PgDown", "fa5s.arrow-right", "Next photo (Page Down)"
-        )
-        self.previous_action = self._action(
-            "&Previous Photo in Folder", lambda: self.step_photo(-1), "PgUp", "fa5s.arrow-left", "Previous photo (Page Up)"
-        )
-        quit_action = self._action("&Quit", self.close, SK.Quit)
-        self.copy_action = self._action("&Copy Result", self.copy_result, SK.Copy, "fa5s.copy", "Copy the result (Ctrl+C)")
-        self.undo_action = self._action("&Undo Mode Choice", self.undo, SK.Undo, "fa5s.undo")
-        self.redo_action = self._action(
-            "&Redo Mode Choice", self.redo, [QKeySequence("Ctrl+Shift+Z"), QKeySequence(SK.Redo)], "fa5s.redo"
-        )
-        self.split_action = self._action(
-            "&Split View", self.toggle_split, "Ctrl+T", "fa5s.columns", "One view with a before/after line", True
-        )
-        self.zoom_in_action = self._action(
-            "Zoom &In", lambda: self.views.zoom_by(1.25), [QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")], "fa5s.search-plus"
-        )
-        self.zoom_out_action = self._action("Zoom &Out", lambda: self.views.zoom_by(0.8), "Ctrl+-", "fa5s.search-minus")
-        self.fit_action = self._action("&Fit to Window", self.views.fit, "Ctrl+0", "fa5s.expand", "Fit to window (Ctrl+0)")
-        self.actual_action = self._action(
-            "&Actual Size", lambda: self.views.set_zoom(1.0), "Ctrl+1", "fa5s.compress", "Actual size (Ctrl+1)"
-        )
-        self.overlay_action = self._action(
-            "&Uncertainty Overlay",
-            self.toggle_overlay,
-            "Ctrl+U",
-            "fa5s.question-circle",
-            "Shade the result where the network was unsure",
-            True,
-        )
-        self.card_action = self._action("Model &Card…", self.show_model_card)
-        self.load_model_action = self._action("&Load Weights File…", self.load_weights_dialog)
-        about_action = self._action("&About Colorizer", self.about)
-        self.turing_action = self._action("&Real or Colourised? Test…", self.real_or_colourised)
-        for a in (
-            self.save_action,
-            self.before_after_action,
-            self.copy_action,
-            self.undo_action,
-            self.redo_action,
-            self.next_action,
-            self.previous_action,
-        ):
-            a.setEnabled(False)
-
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addAction(self.open_action)
-        self.recent_menu = file_menu.addMenu("Open &Recent")
-        file_menu.addAction(self.previous_action)
-        file_menu.addAction(self.next_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.save_action)
-        file_menu.addAction(self.before_after_action)
-        file_menu.addAction(self.export_action)
-        file_menu.addSeparator()
-        file_menu.addAction(quit_action)
-        edit_menu = bar.addMenu("&Edit")
-        edit_menu.addAction(self.copy_action)
-        edit_menu.addSeparator()
-        edit_menu.addAction(self.undo_action)
-        edit_menu.addAction(self.redo_action)
-        view_menu = bar.addMenu("&View")
-        for a in (
-            self.split_action,
-            self.overlay_action,
-            None,
-            self.zoom_in_action,
-            self.zoom_out_action,
-            self.fit_action,
-            self.actual_action,
-        ):
-            view_menu.addAction(a) if a else view_menu.addSeparator()
-        view_menu.addAction(self.inspector_dock.toggleViewAction())
-        theme_menu = view_menu.addMenu("&Theme")
-        self.theme_group = QActionGroup(self)
-        current_theme = str(self.settings.value("theme", "system"))
-        for name in THEMES:
-            a = theme_menu.addAction(name.capitalize())
-            a.setCheckable(True)
-            a.setChecked(name == current_theme)
-            a.triggered.connect(lambda _=False, n=name: self.set_theme(n))
-            self.theme_group.addAction(a)
-        self.model_menu = bar.addMenu("&Model")
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.turing_action)
-        help_menu.addAction(about_action)
-
-        tools = self.addToolBar("Main")
-        tools.setObjectName("main-toolbar")
-        for a in (
-            self.open_action,
-            self.save_action,
-            self.export_action,
-            None,
-            self.split_action,
-            self.overlay_action,
-            self.fit_action,
-            self.actual_action,
-            None,
-        ):
-            tools.addAction(a) if a else tools.addSeparator()
-        tools.addWidget(self.temperature)
+        self.actions = Actions(self)
+        theme = str(self.settings.value("theme", "system"))
+        self.recent_menu, self.model_menu, self.theme_group = build_menus_and_toolbar(self, self.actions, theme)
         self._fill_recent_menu()
 
     def _build_status(self) -> None:
@@ -291,39 +170,13 @@ class MainWindow(QMainWindow):
             self.open_path(str(self.session.image.path))
 
     def _fill_model_menu(self) -> None:
-        m = self.model_menu
-        m.clear()
-        group = QActionGroup(self)
         current = self.colorizer.card.get("name") if self.colorizer else None
-        for entry in bundled_models():
-            a = m.addAction(entry.title)
-            a.setCheckable(True)
-            a.setChecked(entry.name == current)
-            a.triggered.connect(lambda _=False, n=entry.name: self.load_model(n))
-            group.addAction(a)
-        m.addSeparator()
-        m.addAction(self.card_action)
-        m.addAction(self.load_model_action)
-        devices = m.addMenu("&Device")
-        cuda = torch.cuda.is_available()
-        dgroup = QActionGroup(self)
-        labels = {
-            "auto": f"Auto ({'CUDA' if cuda else 'CPU'})",
-            "cpu": "CPU",
-            "cuda": f"CUDA ({torch.cuda.get_device_name(0)})" if cuda else "CUDA (none found)",
-        }
-        for name, label in labels.items():
-            a = devices.addAction(label)
-            a.setCheckable(True)
-            a.setChecked(name == self.device)
-            a.setEnabled(name != "cuda" or cuda)
-            a.triggered.connect(lambda _=False, n=name: self.set_device(n))
-            dgroup.addAction(a)
+        fill_model_menu(self.model_menu, self, current, self.device)
 
     def load_model(self, name_or_path: str) -> None:
-        self.job += 1
+        self.model_job = new_job_id()
         self._busy(True)
-        self.requestModel.emit(self.job, name_or_path, self.device)
+        self.requestModel.emit(self.model_job, name_or_path, self.device)
 
     def set_device(self, device: str) -> None:
         self.device = device
@@ -331,23 +184,29 @@ class MainWindow(QMainWindow):
         if self.colorizer is not None:
             self.load_model(self.colorizer.card.get("source", self.colorizer.card.get("path", "")))
 
+    @Slot(int, object)
     def _on_model_loaded(self, job: int, colorizer: Colorizer) -> None:
+        if job != self.model_job:  # another model was asked for since
+            return
         self._busy(False)
         if is_bundled(colorizer.card.get("name", "")):
             self.settings.setValue("model", colorizer.card["name"])
         self._set_model(colorizer)
         self.statusBar().showMessage(f"Model: {colorizer.card.get('title', colorizer.card.get('name', 'weights file'))}", 5000)
 
+    @Slot()
     def load_weights_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Load weights", self._last_folder(), "Weights (*.pt *.pth);;All files (*)")
         if path:
             self.load_model(path)
 
+    @Slot()
     def show_model_card(self) -> None:
         if self.colorizer is not None:
             ModelCardDialog(self.colorizer.card, self).exec()
 
     # ------------------------------------------------------------------ opening
+    @Slot()
     def open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open photo", self._last_folder(), OPEN_FILTER)
         if path:
@@ -357,8 +216,8 @@ class MainWindow(QMainWindow):
         if self.colorizer is None:
             self.show_error("No model", "Load a model from the Model menu first.")
             return
-        self.job += 1
-        self._busy(True)
+        self.job = new_job_id()
+        self._busy(True, cancellable=True)
         self.statusBar().showMessage(f"Colourising {Path(path).name}…")
         self.requestOpen.emit(self.job, self.colorizer, path, self.temperature.value())
 
@@ -372,24 +231,26 @@ class MainWindow(QMainWindow):
             return
         self.open_path(str(target))
 
+    @Slot()
     def cancel_open(self) -> None:
-        self.job += 1  # the running job's result will be ignored
+        self.job = new_job_id()  # the running job's result will be ignored
         self._busy(False)
         self.statusBar().showMessage("Cancelled", 3000)
 
+    @Slot(int, object)
     def _on_opened(self, job: int, session: Session) -> None:
         if job != self.job:
             return
         self._busy(False)
         self.session = session
-        self.render_job += 1  # a render still running for the previous photo must not land on this one
+        self.render_job = new_job_id()  # a render still running for the previous photo must not land on this one
         self.hint.hide()
         image = session.image
         self.original_view.set_original(qimage_gray(session.view.gray8), image.size)
         self.colour_view.set_original(qimage_gray(session.view.gray8), image.size)
         self.refresh_preview()
         self.views.fit()
-        for a in (self.save_action, self.before_after_action, self.copy_action, self.next_action, self.previous_action):
+        for a in self.actions.need_photo:
             a.setEnabled(True)
         self._update_undo()
         self.inspector.show_report(None, None, session.temperature)
@@ -405,8 +266,9 @@ class MainWindow(QMainWindow):
         self.settings.setValue("lastFolder", str(image.path.parent))
         self._request_full_resolution()
 
+    @Slot(int, str, str)
     def _on_failed(self, job: int, what: str, message: str) -> None:
-        if job == self.job:
+        if job in (self.job, self.model_job):
             self._busy(False)
         self.show_error(what, message)
 
@@ -414,23 +276,28 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(title, 5000)
         QMessageBox.critical(self, title, message)
 
-    def _busy(self, on: bool) -> None:
+    def _busy(self, on: bool, cancellable: bool = False) -> None:
+        """The busy bar; Cancel only for opening, the one job whose result can be dropped (a save
+        or a model load runs to its end)."""
         self.busy.setVisible(on)
-        self.cancel_button.setVisible(on)
+        self.cancel_button.setVisible(on and cancellable)
 
     # ------------------------------------------------------------------ temperature and rendering
+    @Slot(float)
     def _on_temperature_drag(self, T: float) -> None:
         self.settings.setValue("temperature", T)
         if self.session is not None:
             self.session.temperature = T
             self.preview_timer.start(0)  # coalesce: only the latest value is drawn
 
+    @Slot(float)
     def _on_temperature_released(self, T: float) -> None:
         if self.session is not None:
             self.session.temperature = T
             self.refresh_preview()
             self._request_full_resolution()
 
+    @Slot()
     def refresh_preview(self) -> None:
         s = self.session
         if s is None:
@@ -447,9 +314,10 @@ class MainWindow(QMainWindow):
         s = self.session
         if s is None or self.overlay_on or s.image.L.size > FULL_RES_LIVE_LIMIT or s.image.L.size == s.view.L.size:
             return
-        self.render_job += 1
+        self.render_job = new_job_id()
         self.requestRender.emit(self.render_job, s)
 
+    @Slot(int, object)
     def _on_rendered(self, job: int, rgb: np.ndarray) -> None:
         if job == self.copy_job:
             self.copy_job = None
@@ -459,25 +327,29 @@ class MainWindow(QMainWindow):
         if job == self.render_job and live and not self.overlay_on:
             self.colour_view.set_colour(qimage_rgb(rgb))
 
+    @Slot()
     def copy_result(self) -> None:
         """The full-resolution result to the clipboard, rendered off the GUI thread."""
         if self.session is None:
             return
-        self.render_job += 1
+        self.render_job = new_job_id()
         self.copy_job = self.render_job
         self.statusBar().showMessage("Copying…")
         self.requestRender.emit(self.render_job, self.session)
 
+    @Slot(bool)
     def toggle_overlay(self, on: bool) -> None:
         self.overlay_on = on
         self.refresh_preview()
         self._request_full_resolution()
 
+    @Slot(bool)
     def toggle_split(self, on: bool) -> None:
         self.original_view.setVisible(not on)
         self.colour_view.set_role("split" if on else "colour")
 
     # ------------------------------------------------------------------ inspection and modes
+    @Slot(int, int)
     def inspect_pixel(self, x: int, y: int) -> None:
         if self.session is None:
             return
@@ -486,6 +358,7 @@ class MainWindow(QMainWindow):
             v.set_marker(point)
         self.inspector.show_report(point, self.session.inspect(), self.session.temperature)
 
+    @Slot(int, int)
     def nudge_point(self, dx: int, dy: int) -> None:
         if self.session is not None and self.session.point is not None:
             self.inspect_pixel(*self.session.move_point(dx, dy))
@@ -496,16 +369,19 @@ class MainWindow(QMainWindow):
             return
         super().keyPressEvent(event)
 
+    @Slot(int)
     def choose_mode(self, q: int) -> None:
         if self.session is None or self.session.point is None:
             return
         self.session.choose_mode(q)
         self._after_edit()
 
+    @Slot()
     def undo(self) -> None:
         if self.session is not None and self.session.undo():
             self._after_edit()
 
+    @Slot()
     def redo(self) -> None:
         if self.session is not None and self.session.redo():
             self._after_edit()
@@ -517,10 +393,11 @@ class MainWindow(QMainWindow):
 
     def _update_undo(self) -> None:
         s = self.session
-        self.undo_action.setEnabled(bool(s and s.can_undo()))
-        self.redo_action.setEnabled(bool(s and s.can_redo()))
+        self.actions.undo.setEnabled(bool(s and s.can_undo()))
+        self.actions.redo.setEnabled(bool(s and s.can_redo()))
 
     # ------------------------------------------------------------------ saving and export
+    @Slot()
     def save_dialog(self) -> None:
         s = self.session
         if s is None:
@@ -545,11 +422,12 @@ class MainWindow(QMainWindow):
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return
-        self.job += 1
+        self.job = new_job_id()
         self._busy(True)
         self.requestSave.emit(self.job, s, str(target), quality, True)  # asked above if it is the original
         self.settings.setValue("lastSaveFolder", str(target.parent))
 
+    @Slot()
     def save_before_after_dialog(self) -> None:
         s = self.session
         if s is None:
@@ -563,16 +441,19 @@ class MainWindow(QMainWindow):
         if self.session is None:
             return
         target = Path(path) if Path(path).suffix.lower() in SUFFIX_FORMAT else Path(path).with_suffix(".jpg")
-        self.job += 1
+        self.job = new_job_id()
         self._busy(True)
         self.requestSaveBeforeAfter.emit(self.job, self.session, str(target), quality)
         self.settings.setValue("lastSaveFolder", str(target.parent))
 
+    @Slot(int, str)
     def _on_saved(self, job: int, path: str) -> None:
-        if job == self.job:
-            self._busy(False)
+        if job != self.job:  # the file is written all the same, but a newer job owns the status bar
+            return
+        self._busy(False)
         self.statusBar().showMessage(f"Saved {path}", 8000)
 
+    @Slot()
     def export_folder(self) -> None:
         if self.colorizer is None:
             self.show_error("No model", "Load a model from the Model menu first.")
@@ -590,20 +471,24 @@ class MainWindow(QMainWindow):
         except (UserError, OSError) as e:
             self.show_error("Cannot export", str(e))
             return
-        self.job += 1
-        self.batch_job = self.job
+        self.batch_job = new_job_id()
         self.batch_dialog = BatchProgress(len(jobs), self)
         self.batch_dialog.canceled.connect(self.threads.worker.cancel_batch.set)
         self.batch_dialog.show()
-        self.requestBatch.emit(self.job, self.colorizer, jobs, options)
+        self.requestBatch.emit(self.batch_job, self.colorizer, jobs, options)
 
+    @Slot(int, int, object)
     def _on_batch_progress(self, job: int, done: int, outcome) -> None:
-        if getattr(self, "batch_dialog", None) is not None:
+        if job == self.batch_job and self.batch_dialog is not None:
             self.batch_dialog.advance(done, outcome.source)
 
+    @Slot(int, object)
     def _on_batch_done(self, job: int, outcomes) -> None:
-        self.batch_dialog.close()
-        self.last_batch = outcomes
+        if job != self.batch_job:
+            return
+        if self.batch_dialog is not None:
+            self.batch_dialog.close()
+            self.batch_dialog = None
         counts = {s: sum(o.status == s for o in outcomes) for s in ("done", "skipped", "failed")}
         text = f"Done {counts['done']}, skipped {counts['skipped']}, failed {counts['failed']}."
         failures = [f"{Path(o.source).name}: {o.reason}" for o in outcomes if o.status == "failed"]
@@ -648,6 +533,7 @@ class MainWindow(QMainWindow):
         if paths:
             self.open_path(paths[0])
 
+    @Slot()
     def real_or_colourised(self) -> None:
         """The paper's real-vs-fake test on a folder of the user's colour photos, with this model."""
         if self.colorizer is None:
@@ -658,6 +544,7 @@ class MainWindow(QMainWindow):
         self.turing_dialog = TuringDialog(self.threads.worker, self.colorizer, self, folder)
         self.turing_dialog.show()
 
+    @Slot()
     def about(self) -> None:
         card = self.colorizer.card if self.colorizer else {}
         QMessageBox.about(

@@ -6,14 +6,23 @@ photo while the first computes simply replaces it.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import traceback
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from model.inference.batch import run_batch
 from model.inference.pipeline import Colorizer, lab_lut
 from model.inference.session import Session
+
+_JOB_IDS = itertools.count(1)
+
+
+def new_job_id() -> int:
+    """Every request to the worker carries a number unique across kinds (open, render, save, model,
+    batch, test); a result is used only if its number is still the latest of its kind."""
+    return next(_JOB_IDS)
 
 
 def describe(exc: BaseException) -> str:
@@ -39,6 +48,7 @@ class Worker(QObject):
         self.latest_open = 0
         self.cancel_batch = threading.Event()
 
+    @Slot(int, object, str, float)
     def open(self, job: int, colorizer: Colorizer, path: str, temperature: float) -> None:
         self.latest_open = max(self.latest_open, job)
         try:
@@ -56,24 +66,28 @@ class Worker(QObject):
         if job == self.latest_open:
             self.opened.emit(job, session)
 
+    @Slot(int, object)
     def render(self, job: int, session: Session) -> None:
         try:
             self.rendered.emit(job, session.full_resolution())
         except Exception as e:
             self.failed.emit(job, "Cannot render the full-resolution result", describe(e))
 
+    @Slot(int, object, str, int, bool)
     def save(self, job: int, session: Session, path: str, quality: int, overwrite_source: bool) -> None:
         try:
             self.saved.emit(job, str(session.save(path, quality=quality, overwrite_source=overwrite_source)))
         except Exception as e:
             self.failed.emit(job, f"Cannot save {path}", describe(e))
 
+    @Slot(int, object, str, int)
     def save_before_after(self, job: int, session: Session, path: str, quality: int) -> None:
         try:
             self.saved.emit(job, str(session.save_before_after(path, quality=quality)))
         except Exception as e:
             self.failed.emit(job, f"Cannot save {path}", describe(e))
 
+    @Slot(int, str, str)
     def load_model(self, job: int, path: str, device: str) -> None:
         try:
             colorizer = Colorizer.load(path, device=device)
@@ -83,6 +97,7 @@ class Worker(QObject):
             return
         self.modelLoaded.emit(job, colorizer)
 
+    @Slot(int, object, object, float, int)
     def prepare_trials(self, job: int, colorizer: Colorizer, files, temperature: float, seed: int) -> None:
         """Colourise every photo of a real-or-colourised test before it starts, so no trial waits."""
         from model.evaluation.turing import plan_trials
@@ -94,6 +109,7 @@ class Worker(QObject):
             return
         self.trialsReady.emit(job, trials)
 
+    @Slot(int, object, object, object)
     def batch(self, job: int, colorizer: Colorizer, jobs, options) -> None:
         self.cancel_batch.clear()
         try:

@@ -7,6 +7,7 @@ from colorizer_app import window as window_module
 from colorizer_app.window import MainWindow
 from model.cli.colorize import main as colorize
 from model.inference.batch import BatchOptions
+from model.inference.pipeline import Colorizer
 
 from .images import colour, gradient
 
@@ -94,10 +95,10 @@ def test_choosing_a_mode_recolours_and_undo_restores(qtbot, win, photo):
     item = win.inspector.modes.item(1)
     win.inspector.modes.itemClicked.emit(item)
     after = qimage_array(win.colour_view.colour_image()).copy()
-    assert not np.array_equal(before, after) and win.undo_action.isEnabled()
-    win.undo_action.trigger()
+    assert not np.array_equal(before, after) and win.actions.undo.isEnabled()
+    win.actions.undo.trigger()
     np.testing.assert_array_equal(qimage_array(win.colour_view.colour_image()), before)
-    win.redo_action.trigger()
+    win.actions.redo.trigger()
     np.testing.assert_array_equal(qimage_array(win.colour_view.colour_image()), after)
 
 
@@ -148,19 +149,19 @@ def test_second_photo_replaces_the_first(qtbot, win, photo, tmp_path):
 def test_split_view_and_overlay(qtbot, win, photo):
     open_and_wait(qtbot, win, photo)
     plain = qimage_array(win.colour_view.colour_image()).copy()
-    win.split_action.trigger()
+    win.actions.split.trigger()
     assert win.colour_view.role == "split" and not win.original_view.isVisible()
     win.colour_view.set_split(0.25)
     assert win.colour_view.clip.rect().width() == pytest.approx(40)
-    win.overlay_action.trigger()
+    win.actions.overlay.trigger()
     assert not np.array_equal(qimage_array(win.colour_view.colour_image()), plain)
 
 
 def test_export_folder_runs_in_the_worker_with_the_same_pixels_as_the_cli(qtbot, win, photo, tmp_path):
     out_app, out_cli = tmp_path / "app", tmp_path / "cli"
     win.start_batch(str(photo.parent), str(out_app), BatchOptions(temperature=0.3, fmt="png"))
-    qtbot.waitUntil(lambda: getattr(win, "last_batch", None) is not None, timeout=30000)
-    assert [o.status for o in win.last_batch] == ["done"]
+    qtbot.waitUntil(lambda: win.batch_result_box is not None, timeout=30000)
+    assert win.batch_result_box.text() == "Done 1, skipped 0, failed 0." and win.batch_dialog is None
     assert colorize([str(photo), "-o", str(out_cli), "-T", "0.3", "--format", "png", "--no-progress"]) == 0
     np.testing.assert_array_equal(
         np.asarray(Image.open(out_app / "photo_color.png")), np.asarray(Image.open(out_cli / "photo_color.png"))
@@ -184,9 +185,9 @@ def test_settings_are_remembered(qtbot, tmp_path, photo, errors):
 
 def test_zoom_is_synchronised(qtbot, win, photo):
     open_and_wait(qtbot, win, photo)
-    win.actual_action.trigger()
+    win.actions.actual.trigger()
     assert win.original_view.zoom_level() == win.colour_view.zoom_level() == 1.0
-    win.zoom_in_action.trigger()
+    win.actions.zoom_in.trigger()
     assert win.original_view.zoom_level() == pytest.approx(1.25) and win.colour_view.zoom_level() == pytest.approx(1.25)
     win.colour_view.horizontalScrollBar().setValue(7)
     assert win.original_view.horizontalScrollBar().value() == win.colour_view.horizontalScrollBar().value()
@@ -207,14 +208,14 @@ def test_model_card_shows_terms_metrics_and_sweep():
 def test_page_down_steps_through_the_folder(qtbot, win, tmp_path):
     for name in ("scan1.png", "scan2.png", "scan10.png"):
         Image.fromarray(gradient(64, 48)).save(tmp_path / name)
-    assert not win.next_action.isEnabled()
+    assert not win.actions.next.isEnabled()
     open_and_wait(qtbot, win, tmp_path / "scan2.png")
     win.colour_view.setFocus()  # the key must reach the action, not scroll the view
     qtbot.keyClick(win.colour_view, Qt.Key.Key_PageDown)
     qtbot.waitUntil(lambda: win.session.image.path.name == "scan10.png", timeout=30000)
-    win.next_action.trigger()  # the last one: stays, says so
+    win.actions.next.trigger()  # the last one: stays, says so
     assert win.session.image.path.name == "scan10.png" and "No later photo" in win.statusBar().currentMessage()
-    win.previous_action.trigger()
+    win.actions.previous.trigger()
     qtbot.waitUntil(lambda: win.session.image.path.name == "scan2.png", timeout=30000)
 
 
@@ -223,7 +224,7 @@ def test_copy_puts_the_full_resolution_result_on_the_clipboard(qtbot, win, photo
 
     open_and_wait(qtbot, win, photo)
     QApplication.clipboard().clear()
-    win.copy_action.trigger()
+    win.actions.copy.trigger()
     qtbot.waitUntil(lambda: not QApplication.clipboard().image().isNull(), timeout=30000)
     copied = qimage_array(QApplication.clipboard().image())[..., :3]
     np.testing.assert_array_equal(copied, win.session.full_resolution())
@@ -266,9 +267,9 @@ def test_about_names_the_version_and_the_terms_of_the_weights(win, monkeypatch):
 
 
 def test_before_after_is_saved_from_the_file_menu(qtbot, win, photo, tmp_path):
-    assert not win.before_after_action.isEnabled()  # nothing open yet
+    assert not win.actions.before_after.isEnabled()  # nothing open yet
     open_and_wait(qtbot, win, photo)
-    assert win.before_after_action.isEnabled()
+    assert win.actions.before_after.isEnabled()
     win.save_before_after_to(str(tmp_path / "both"))  # no suffix: JPEG
     out = tmp_path / "both.jpg"
     qtbot.waitUntil(out.exists, timeout=20000)
@@ -281,7 +282,7 @@ def test_real_or_colourised_test_runs_from_the_help_menu(qtbot, win, tmp_path):
     for i in range(4):
         Image.fromarray(np.roll(colour(80, 60), 11 * i, axis=1)).save(folder / f"c{i}.png")
     qtbot.waitUntil(lambda: win.colorizer is not None, timeout=30000)
-    win.turing_action.trigger()
+    win.actions.turing.trigger()
     dialog = win.turing_dialog
     dialog.folder.setText(str(folder))
     dialog.seconds.setValue(5.0)
@@ -304,3 +305,30 @@ def test_real_or_colourised_test_runs_from_the_help_menu(qtbot, win, tmp_path):
     lines = (tmp_path / "answers.csv").read_text().splitlines()
     assert lines[0] == "photo,real_side,answer,fooled" and len(lines) == 4
     assert sum(int(line.rsplit(",", 1)[1]) for line in lines[1:]) == fooled
+
+
+def test_a_superseded_model_load_or_batch_result_is_ignored(qtbot, win):
+    vivid = win.colorizer
+    natural = Colorizer.bundled("colorizer-natural", device="cpu")
+    win.load_model("colorizer-natural")
+    stale = win.model_job
+    win.load_model("colorizer-vivid")  # asked again before the first answer came
+    win._on_model_loaded(stale, natural)
+    assert win.colorizer is vivid  # the first answer is no longer wanted
+    win._on_model_loaded(win.model_job, natural)
+    assert win.colorizer is natural
+    win.batch_job = 7
+    win._on_batch_done(6, [])  # a batch the window no longer waits for
+    assert win.batch_result_box is None
+
+
+def test_cancel_is_offered_only_for_opening(qtbot, win, photo, tmp_path):
+    win.load_model("colorizer-vivid")
+    assert win.busy.isVisibleTo(win) and not win.cancel_button.isVisibleTo(win)  # a model load runs to its end
+    qtbot.waitUntil(lambda: not win.busy.isVisibleTo(win), timeout=30000)
+    win.open_path(str(photo))
+    assert win.cancel_button.isVisibleTo(win)
+    qtbot.waitUntil(lambda: win.session is not None, timeout=30000)
+    win.save_to(str(tmp_path / "out.png"))
+    assert win.busy.isVisibleTo(win) and not win.cancel_button.isVisibleTo(win)
+    qtbot.waitUntil(lambda: (tmp_path / "out.png").exists(), timeout=30000)
