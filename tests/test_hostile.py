@@ -17,6 +17,7 @@ from model.cli.colorize import main as colorize
 from model.inference import batch
 from model.io import atomic
 from model.io.images import load_image
+from model.lab.bins import Q
 
 from .images import gradient
 
@@ -360,7 +361,7 @@ def test_a_vanishing_temperature_gives_the_mode_not_black():
 
     from model.lab.annealed import annealed_mean
 
-    logits = torch.randn(1, 313, 4, 4) * 3
+    logits = torch.randn(1, Q, 4, 4) * 3
     tiny, mode = annealed_mean(logits, 1e-300, is_logits=True), annealed_mean(logits, 0.0, is_logits=True)
     assert torch.isfinite(tiny).all() and torch.equal(tiny, mode)
 

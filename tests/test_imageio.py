@@ -9,7 +9,7 @@ from model.io import atomic, images
 from model.io.images import ImageLoadError, ImageSaveError, load_image, save_image
 from model.io.png16 import decode_png16  # checked against Pillow and the PNG spec in test_png16
 
-from .images import gradient, make_all, make_bad
+from .images import colour, gradient, make_all, make_bad
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +41,24 @@ def test_every_kind_loads(files, name, bits, has_alpha, was_colour):
     assert im.L.shape == (48, 64) and im.L.dtype == np.float32
     assert 0 <= im.L.min() and im.L.max() <= 100
     assert im.bits == bits and (im.alpha is not None) == has_alpha and im.was_colour == was_colour
+
+
+# What each kind holds (tests/images.py) and how far lossy or palette coding may move L.
+CONTENT = {"gray.jpg": ("gray", 1.5), "gray.png": ("gray", 0.05), "la.png": ("gray", 0.05), "palette.png": ("gray", 3.0),
+           "rgb.png": ("colour", 0.05), "rgba.png": ("colour", 0.05), "cmyk.jpg": ("colour", 3.0),
+           "gray16.png": ("gray", 0.05), "rgb16.tif": ("gray", 0.05), "gray.tif": ("gray", 0.05), "gray.webp": ("gray", 1.5),
+           "gray.bmp": ("gray", 0.05), "anim.gif": ("gray", 0.05), "unicode naïve – photo ü.png": ("gray", 0.05)}
+
+
+@pytest.mark.parametrize("name", sorted(CONTENT))
+def test_every_kind_yields_the_lightness_of_its_pixels(files, name):
+    from skimage.color import rgb2lab
+
+    kind, tolerance = CONTENT[name]
+    rgb = np.dstack([gradient()] * 3) if kind == "gray" else colour()
+    expected = rgb2lab(rgb / 255.0)[..., 0]  # scikit-image's CIE L*, not ours
+    error = np.abs(load_image(files[name]).L - expected)
+    assert np.median(error) <= tolerance and np.percentile(error, 95) <= 4 * tolerance + 1  # JPEG rings at the wrap
 
 
 def test_lightness_matches_between_8_and_16_bit(files):
@@ -152,3 +170,9 @@ def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
     with pytest.raises(ImageSaveError, match="No space left"):
         save_image(np.zeros((4, 4, 3), np.uint8), tmp_path / "x.png")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_16_to_8_bit_rounds_to_the_nearest_value_everywhere():
+    x = np.arange(65536, dtype=np.uint16)
+    np.testing.assert_array_equal(images.to_8bit(x), np.floor(x / 257 + 0.5).astype(np.uint8))  # not x >> 8
+    assert images.to_8bit(np.array([65280], np.uint16))[0] == 254  # truncation would say 255

@@ -8,7 +8,7 @@ from model.cli.colorize import main as colorize
 from model.inference import pipeline
 from model.inference.pipeline import Colorizer, _RowUpsampler, lightness_index, network_size
 from model.io.images import load_image
-from model.lab.bins import AB_BINS
+from model.lab.bins import AB_BINS, Q
 from model.lab.color import lab_to_rgb_torch
 from model.nets import LiteColorNet
 from model.nets.registry import bundled_model, bundled_models
@@ -91,9 +91,9 @@ def test_preview_is_close_to_exact(colorizer, photo):
 def test_inspector_probabilities(colorizer, photo):
     pred = colorizer.predict(photo.L)
     rep = colorizer.inspect(pred, 10, 20, 0.38, L=55)
-    assert rep.probs.shape == (313,) and rep.probs.sum() == pytest.approx(1.0)
+    assert rep.probs.shape == (Q,) and rep.probs.sum() == pytest.approx(1.0)
     assert rep.modes[0][1] == pytest.approx(rep.probs.max()) and len(rep.modes) == 5
-    assert 0 <= rep.entropy <= np.log(313) + 1e-9
+    assert 0 <= rep.entropy <= np.log(Q) + 1e-9
     # At the centre of a grid cell the probabilities are exactly that cell's.
     (w, h), (gw, gh) = pred.image_size, pred.grid_size
     gx, gy = 3, 2
@@ -109,7 +109,7 @@ def test_inspector_probabilities(colorizer, photo):
 def test_entropy_map(colorizer, photo):
     pred = colorizer.predict(photo.L)
     ent = colorizer.entropy_map(pred)
-    assert ent.shape == pred.log_probs.shape[1:] and (ent >= -1e-5).all() and (ent <= np.log(313) + 1e-4).all()
+    assert ent.shape == pred.log_probs.shape[1:] and (ent >= -1e-5).all() and (ent <= np.log(Q) + 1e-4).all()
 
 
 def test_choosing_a_mode_recolours_the_region_and_undo_restores(colorizer, photo):

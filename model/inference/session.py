@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from model.inference.pipeline import Colorizer, ModeEdit, PixelReport, Prediction, lightness_index
-from model.io.images import ImageSaveError, LoadedImage, save_image
+from model.io.images import ImageSaveError, LoadedImage, save_image, to_8bit
 from model.lab.color import gray_from_lightness
 
 PREVIEW_MAX_PIXELS = 2_000_000  # the on-screen preview: about a 1920x1080 screen's worth
@@ -36,8 +36,7 @@ def preview_size(width: int, height: int, max_pixels: int = PREVIEW_MAX_PIXELS) 
 def side_by_side(before: np.ndarray, after: np.ndarray, gap: float = 0.01) -> np.ndarray:
     """Grey photo (H, W) uint8 and its colourisation (H, W, 3), uint8 or uint16, as one 8-bit
     sRGB image with a white gap of ``gap`` of the width between them: for showing what was done."""
-    if after.dtype == np.uint16:
-        after = ((after.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+    after = to_8bit(after)
     h, w = before.shape
     g = max(2, round(w * gap))
     out = np.full((h, 2 * w + g, 3), 255, np.uint8)

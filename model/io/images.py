@@ -301,6 +301,13 @@ def load_rgb(path: str | os.PathLike, draft: int | None = None) -> Image.Image:
 
 
 # ------------------------------------------------------------------------------------ saving
+def to_8bit(pixels: np.ndarray) -> np.ndarray:
+    """8-bit values of 8- or 16-bit pixels, rounded to the nearest (65535 -> 255, 32896 -> 128)."""
+    if pixels.dtype == np.uint8:
+        return pixels
+    return ((pixels.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+
+
 def format_for(path: str | os.PathLike) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in SUFFIX_FORMAT:
@@ -312,12 +319,12 @@ def _encode(rgb: np.ndarray, alpha: np.ndarray | None, fmt: str, quality: int, i
     """Encode an (H, W, 3) uint8/uint16 result; returns the file's bytes."""
     sixteen = rgb.dtype == np.uint16
     if sixteen and fmt in ("jpg", "webp"):  # these formats hold 8 bits only
-        rgb, sixteen = (rgb >> 8).astype(np.uint8), False
+        rgb, sixteen = to_8bit(rgb), False
     if alpha is not None and fmt != "jpg":
         if sixteen:
             a = alpha.astype(np.uint16) * 257 if alpha.dtype == np.uint8 else alpha
         else:
-            a = (alpha >> 8).astype(np.uint8) if alpha.dtype == np.uint16 else alpha
+            a = to_8bit(alpha)
         pixels = np.dstack([rgb, a])
     else:
         pixels = rgb

@@ -70,9 +70,3 @@ def nearest_bin(ab: torch.Tensor) -> torch.Tensor:
     B, _, H, W = ab.shape
     idx, d2 = candidate_distances(ab.permute(0, 2, 3, 1).reshape(-1, 2).float(), NEAREST_CANDIDATES)
     return idx.gather(1, d2.argmin(dim=1, keepdim=True)).view(B, H, W)
-
-
-def nearest_bin_np(ab: np.ndarray) -> np.ndarray:
-    """ab (..., 2) -> nearest bin index (...), for numpy callers."""
-    t = torch.as_tensor(np.asarray(ab, dtype=np.float32).reshape(1, -1, 1, 2)).permute(0, 3, 1, 2)
-    return nearest_bin(t).numpy().reshape(np.shape(ab)[:-1])

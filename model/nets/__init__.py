@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
+from model.lab.bins import Q
 from model.nets.eccv16 import ECCV16Net
 from model.nets.lite import LiteColorNet
 
@@ -27,9 +28,9 @@ def describe_architecture(net: nn.Module) -> str:
         context = " with global context from the ImageNet head" if net.config.get("global_context") else ""
         return (
             f"LiteColorNet: {encoder} encoder (ImageNet weights) + FPN decoder ({net.config['channels']} channels)"
-            f"{context}, 313-bin logits at 1/4 resolution"
+            f"{context}, {Q}-bin logits at 1/4 resolution"
         )
-    return "ECCV16Net: the paper's 8-block VGG-style network, 313-bin logits at 1/4 resolution"
+    return f"ECCV16Net: the paper's 8-block VGG-style network, {Q}-bin logits at 1/4 resolution"
 
 
 __all__ = ["ARCHS", "ECCV16Net", "LiteColorNet", "arch_name", "build_net", "describe_architecture"]

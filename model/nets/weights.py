@@ -16,7 +16,7 @@ from torch import nn
 
 from model.errors import UserError
 from model.io.atomic import atomic_torch_save
-from model.lab.bins import AB_BINS
+from model.lab.bins import AB_BINS, Q
 from model.nets import ECCV16Net, arch_name, build_net
 from model.nets.eccv16 import AB_NORM
 
@@ -66,7 +66,7 @@ def check_official_eccv16(state: dict[str, torch.Tensor], source: str = "state d
             raise WeightsError(f"{source}: {k} has shape {tuple(state[k].shape)}, expected {tuple(v.shape)}")
     centres = state["model_out.weight"].float().view(2, -1).T.numpy() * AB_NORM
     if not np.allclose(centres, AB_BINS, atol=0.5):
-        raise WeightsError(f"{source}: its model_out does not hold our 313 bin centres (different bin order?)")
+        raise WeightsError(f"{source}: its model_out does not hold our {Q} bin centres (different bin order?)")
 
 
 def load_net(path: str | os.PathLike) -> tuple[nn.Module, dict]:
