@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench desktop
+.PHONY: run test lint bench desktop mutate
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -28,3 +28,10 @@ bench: $(STAMP)
 
 desktop: $(STAMP)
 	$(PY) packaging/install_desktop_entry.py
+
+# Mutation testing of the colour maths (model/lab/); one thread per mutant: forked OpenMP hangs
+mutate: $(STAMP)
+	$(PY) -m pip install -q mutmut
+	rm -rf mutants
+	OMP_NUM_THREADS=1 $(VENV)/bin/mutmut run --max-children 2 || true
+	@echo "survived: $$($(VENV)/bin/mutmut results | grep -c survived) of $$($(VENV)/bin/mutmut results --all true | grep -c ': ')"

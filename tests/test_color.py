@@ -64,3 +64,14 @@ def test_lightness_to_gray_has_that_lightness():
     g = lightness_to_gray_torch(L)
     lab = skcolor.rgb2lab(np.repeat(g.numpy()[:, None], 3, axis=1))
     np.testing.assert_allclose(lab[:, 0], L.numpy(), atol=1e-3)
+
+
+def test_gray_from_lightness_is_the_grey_of_that_lightness():
+    from model.lab.color import gray_from_lightness
+
+    greys = np.arange(256, dtype=np.float64)
+    L = rgb_to_lab(np.repeat(greys[:, None], 3, axis=1)[None] / 255.0)[0, :, 0].astype(np.float32)
+    np.testing.assert_array_equal(gray_from_lightness(L[None]), greys.astype(np.uint8)[None])  # each grey back exactly
+    out_of_range = gray_from_lightness(np.array([[-5.0, 0.0, 100.0, 104.0]], np.float32))
+    assert out_of_range.tolist() == [[0, 0, 255, 255]]
+    assert lightness_to_gray_torch(torch.tensor([120.0, -20.0])).tolist() == [1.0, 0.0]  # clamped to the sRGB range

@@ -2,9 +2,10 @@ import numpy as np
 import pytest
 import skimage.data
 import torch
+import torch.nn.functional as F
 from PIL import Image
 
-from model.lab.bins import AB_BINS
+from model.lab.bins import AB_BINS, Q
 from model.nets import ECCV16Net, LiteColorNet, build_net, describe_architecture
 from model.nets.efficientnet_lite import EfficientNetLite, SameConv2d, load_imagenet_state_dict, rgb_to_input
 from model.nets.weights import WeightsError, export_weights, load_into, load_net
@@ -25,7 +26,7 @@ def official_eccv16_shapes():
         shapes[f"{bn}.num_batches_tracked"] = ()
     shapes.update({"model8.0.weight": (512, 256, 4, 4), "model8.0.bias": (256,), "model8.2.weight": (256, 256, 3, 3),
                    "model8.2.bias": (256,), "model8.4.weight": (256, 256, 3, 3), "model8.4.bias": (256,),
-                   "model8.6.weight": (313, 256, 1, 1), "model8.6.bias": (313,), "model_out.weight": (2, 313, 1, 1)})  # fmt: skip
+                   "model8.6.weight": (Q, 256, 1, 1), "model8.6.bias": (Q,), "model_out.weight": (2, Q, 1, 1)})  # fmt: skip
     return shapes
 
 
@@ -35,7 +36,7 @@ def fake_official_state():
     for k in state:
         if k.endswith("running_var"):
             state[k] = state[k].abs() + 0.5
-    state["model_out.weight"] = torch.tensor(AB_BINS.T / 110.0).view(2, 313, 1, 1).float()
+    state["model_out.weight"] = torch.tensor(AB_BINS.T / 110.0).view(2, Q, 1, 1).float()
     return state
 
 
@@ -93,19 +94,25 @@ def test_eccv16_output_and_deep_supervision_shapes():
     net = ECCV16Net(deep_supervision=True).eval()
     with torch.no_grad():
         logits, (r6, r7) = net(torch.rand(2, 1, 64, 48) * 100, deep=True)
-    assert logits.shape == (2, 313, 16, 12)
-    assert r6.shape == r7.shape == (2, 313, 8, 6)
+    assert logits.shape == (2, Q, 16, 12)
+    assert r6.shape == r7.shape == (2, Q, 8, 6)
     ab = net.ab_from_logits(logits)
     assert ab.shape == (2, 2, 16, 12)
 
 
 def test_same_padding_puts_the_extra_pixel_bottom_right():
-    conv = SameConv2d(1, 1, 3, 2, bias=False)
-    conv.weight.data.fill_(1.0)
-    x = torch.zeros(1, 1, 4, 4)
-    x[0, 0, 3, 3] = 1.0  # only seen if padding goes bottom/right
-    assert conv(x).shape == (1, 1, 2, 2) and conv(x)[0, 0, 1, 1] == 1.0
-    assert SameConv2d(1, 1, 5, 2)(torch.zeros(1, 1, 8, 8)).shape == (1, 1, 4, 4)
+    """TF 'SAME': an odd total pad puts the extra row and column at the bottom and right."""
+    gen = torch.Generator().manual_seed(0)
+    for size, kernel, pads in ((4, 3, (0, 1, 0, 1)), (5, 3, (1, 1, 1, 1)), (8, 5, (1, 2, 1, 2))):
+        conv = SameConv2d(1, 1, kernel, 2, bias=False)
+        conv.weight.data = torch.randn(1, 1, kernel, kernel, generator=gen)  # no symmetry to hide a wrong side
+        x = torch.randn(1, 1, size, size, generator=gen)
+        torch.testing.assert_close(conv(x), F.conv2d(F.pad(x, pads), conv.weight, stride=2))
+    probe = SameConv2d(1, 1, 3, 2, bias=False)
+    probe.weight.data = torch.arange(1.0, 10.0).view(1, 1, 3, 3)
+    corner = torch.zeros(1, 1, 4, 4)
+    corner[0, 0, 0, 0] = 1.0
+    assert probe(corner)[0, 0, 0, 0] == 1.0  # top-left unpadded: the corner meets the kernel's first weight, not its centre
 
 
 @pytest.fixture(scope="module", params=["lite0", "lite2"])
@@ -122,6 +129,7 @@ def top5(net, rgb: np.ndarray) -> list[int]:
         return net(rgb_to_input(x)).topk(5).indices[0].tolist()
 
 
+@pytest.mark.train_extra
 def test_encoder_weights_classify_real_photos(classifier):
     assert set(top5(classifier, skimage.data.chelsea())) & {281, 282, 283, 284, 285}
     assert top5(classifier, skimage.data.coffee())[0] == 967
@@ -129,6 +137,7 @@ def test_encoder_weights_classify_real_photos(classifier):
     assert set(top5(classifier, grey)) & {281, 282, 283, 284, 285}
 
 
+@pytest.mark.train_extra
 @pytest.mark.parametrize("encoder", ["lite0", "lite2"])
 def test_lite_net_output_and_export_round_trip(tmp_path, encoder):
     torch.manual_seed(0)
@@ -136,7 +145,7 @@ def test_lite_net_output_and_export_round_trip(tmp_path, encoder):
     with torch.no_grad():
         x = torch.rand(1, 1, 96, 128) * 100
         out = net(x)
-    assert out.shape == (1, 313, 24, 32)
+    assert out.shape == (1, Q, 24, 32)
     export_weights(net, tmp_path / "w.pt", card={"default_T": 0.3}, half=False)
     loaded, card = load_net(tmp_path / "w.pt")
     assert card["default_T"] == 0.3 and loaded.config == {"channels": 32, "encoder": encoder}
@@ -151,6 +160,7 @@ def test_architecture_line_names_the_encoder():
         LiteColorNet(encoder="lite7")
 
 
+@pytest.mark.train_extra
 def test_global_context_starts_as_the_plain_net_and_carries_the_imagenet_head(tmp_path):
     torch.manual_seed(0)
     plain = LiteColorNet(channels=32, pretrained=True).eval()

@@ -74,4 +74,6 @@ def test_wheel_carries_weights_icon_and_licence(tmp_path):
     for model in ("colorizer-vivid", "colorizer-natural"):
         assert {f"resources/models/{model}.pt", f"resources/models/{model}.json"} <= names
     assert "resources/icons/colorizer.svg" in names
+    modules = {str(f.relative_to(ROOT)) for package in ("model", "colorizer_app") for f in (ROOT / package).rglob("*.py")}
+    assert modules <= names, sorted(modules - names)  # every room of the package ships
     assert any(n.endswith("licenses/LICENSE") for n in names)

@@ -11,6 +11,8 @@ from model.nets import LiteColorNet
 
 CATS = {281, 282, 283, 284, 285}
 
+pytestmark = pytest.mark.train_extra  # the classifier is the ImageNet-trained encoder
+
 
 @pytest.fixture(scope="module")
 def classifier():

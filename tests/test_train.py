@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from model.cli import train as train_cli
+from model.lab.bins import Q
 from model.nets import build_net
 from model.nets.weights import load_net
 from model.training import objective, train
@@ -30,6 +31,7 @@ def losses(out):
     return [r["loss"] for r in map(json.loads, (out / "log.jsonl").read_text().splitlines()) if r["kind"] == "train"]
 
 
+@pytest.mark.train_extra
 def test_loss_falls_and_weights_export(scenes, tmp_path):
     out = tmp_path / "run"
     args = [
@@ -54,10 +56,11 @@ def test_loss_falls_and_weights_export(scenes, tmp_path):
     assert len(curve) == 12
     assert sum(curve[-3:]) / 3 < 0.7 * sum(curve[:3]) / 3
     net, card = load_net(out / "best.pt")
-    assert card["training"]["steps"] == 60 and len(card["prior"]) == 313
+    assert card["training"]["steps"] == 60 and len(card["prior"]) == Q
     assert card["validation"]["temperatures"][0.38]["auc_raw"] > 0
 
 
+@pytest.mark.train_extra
 def test_several_validation_folders_are_one_set_reported_per_folder(scenes, tmp_path):
     from model.evaluation.evaluate import evaluate_set
     from model.inference.pipeline import Colorizer
@@ -80,6 +83,7 @@ def test_several_validation_folders_are_one_set_reported_per_folder(scenes, tmp_
     assert abs(parts["corpus/val"]["auc_raw"] - alone["temperatures"][1.0]["auc_raw"]) < 0.5
 
 
+@pytest.mark.train_extra
 def test_resume_continues_exactly(scenes, tmp_path):
     common = ["--data", str(scenes / "train"), "--iters", "8", "--ckpt-every", "100", "--val-every", "100", "--seed", "3", *FAST]
     train_cli.main([*common, "--out", str(tmp_path / "straight")])
@@ -95,6 +99,7 @@ def test_resume_continues_exactly(scenes, tmp_path):
             torch.testing.assert_close(b[key][name], tensor, rtol=0, atol=1e-6, msg=f"{key}.{name}")
 
 
+@pytest.mark.train_extra
 def test_corrupt_image_is_skipped_with_a_warning(scenes, tmp_path, caplog):
     data = tmp_path / "data"
     write_scenes(data, 16, seed=5)
@@ -184,6 +189,7 @@ def test_fine_tune_without_rebalancing_from_exported_weights(scenes, tmp_path):
     assert card["lambda"] == 1 and card["training"]["steps"] == 2
 
 
+@pytest.mark.train_extra
 @pytest.mark.parametrize("context", [[], ["--global-context"]], ids=["plain", "global-context"])
 def test_frozen_encoder_stays_put_then_trains(scenes, tmp_path, context):
     fast = [a for a in FAST if a not in ("--freeze-encoder", "0")]
@@ -243,10 +249,10 @@ def test_sparse_loss_and_gradient_equal_the_dense_cross_entropy(channels_last):
 
     g = torch.Generator().manual_seed(0)
     ab = torch.randn(3, 2, 24, 20, generator=g) * 40
-    logits = torch.randn(3, 313, 6, 5, generator=g) * 3
+    logits = torch.randn(3, Q, 6, 5, generator=g) * 3
     if channels_last:
         logits = logits.contiguous(memory_format=torch.channels_last)
-    weights = torch.rand(313, generator=g) * 5
+    weights = torch.rand(Q, generator=g) * 5
     keep = torch.tensor([1.0, 0.0, 1.0])
     dense = soft_encode(torch.nn.functional.avg_pool2d(ab, 4))
     v_dense = pixel_weights(dense, weights) * keep.view(-1, 1, 1)
