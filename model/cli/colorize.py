@@ -23,6 +23,7 @@ from model.inference.batch import (
     run_batch,
     text_of,
 )
+from model.inference.hints import load_hints
 from model.inference.pipeline import Colorizer
 
 
@@ -43,6 +44,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--jobs", type=int, default=2, help="threads that load and save while the network runs")
     p.add_argument("--shard", default="1/1", metavar="K/N", help="process only the K-th of N slices of the inputs")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--hints", metavar="FILE", help='colour hints for the photos, JSON: {"hints": [{"x": 120, "y": 80, '
+                   '"srgb": "#c03030"}, ...]} in each photo\'s pixels (as the app saves them)')
     p.add_argument("--merge-reports", metavar="OUTDIR", help="merge the shard reports in OUTDIR into one, then exit")
     args = p.parse_args(argv)
     if args.merge_reports is None and (not args.inputs or args.output is None):
@@ -78,6 +81,7 @@ def colorize(args: argparse.Namespace) -> int:
         args.recursive,
         args.jobs,
         parse_shard(args.shard),
+        tuple(load_hints(args.hints)) if args.hints else (),
     )
     if not args.output.strip():
         raise UserError("-o: the output folder name is empty")

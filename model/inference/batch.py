@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from model.errors import UserError
+from model.inference.hints import Hint, check_inside
 from model.inference.pipeline import Colorizer
 from model.io.atomic import HOST_TAG, TEMP_PREFIX, TEMP_SUFFIX, atomic_write_bytes, process_alive, temporary_path_owner
 from model.io.folders import PHOTO_SUFFIXES, UNSUPPORTED_SUFFIXES
@@ -62,6 +63,7 @@ class BatchOptions:
     recursive: bool = False
     jobs: int = 2
     shard: tuple[int, int] = (1, 1)  # K of N, 1-based
+    hints: tuple[Hint, ...] = ()  # colour hints for every photo, in its own pixels (colorize --hints)
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -323,8 +325,10 @@ def run_batch(
                 record(Outcome(str(job.source), str(job.output), "failed", _one_line(error), list(job.notes)))
                 continue
             try:
+                check_inside(list(options.hints), image.size)
                 pred = colorizer.predict(image.L)
-            except Exception as e:  # out of memory, or a shape the network cannot take
+                pred.hints = list(options.hints)
+            except Exception as e:  # a hint off this photo, out of memory, or a shape the network cannot take
                 record(Outcome(str(job.source), str(job.output), "failed", _one_line(e), list(job.notes)))
                 continue
             saves.append(pool.submit(save, job, image, pred, t0))

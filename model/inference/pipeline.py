@@ -22,8 +22,9 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
+from model.inference.hints import Hint, HintSolver, apply_hints, hinted_cells
 from model.lab.annealed import PAPER_T, annealed_mean, annealed_mean_of_log_probs
-from model.lab.bins import AB_BINS
+from model.lab.bins import AB_BINS, Q
 from model.lab.color import lab_to_rgb_torch
 from model.nets.device import pick_device
 
@@ -54,10 +55,21 @@ class Prediction:
     net_size: tuple[int, int]
     net_seconds: float
     edits: list[ModeEdit] = field(default_factory=list)
+    lightness: np.ndarray | None = None  # (h, w) L on the grid, what the hints follow
+    hints: list[Hint] = field(default_factory=list)
+    _solver: HintSolver | None = field(default=None, repr=False, compare=False)
 
     @property
     def grid_size(self) -> tuple[int, int]:
         return self.log_probs.shape[2], self.log_probs.shape[1]
+
+    def hint_blend(self) -> tuple[np.ndarray, np.ndarray]:
+        """(alpha, u) of the hints on the grid (see model.inference.hints)."""
+        if self._solver is None:
+            entropy = -(self.log_probs.exp() * self.log_probs).sum(0).numpy()
+            self._solver = HintSolver(self.lightness, 1.0 - entropy / np.log(Q))
+        cells = hinted_cells(self.hints, self.image_size, self.grid_size)
+        return self._solver.blend(cells, [h.ab for h in self.hints])
 
     def probabilities(self) -> torch.Tensor:
         return self.log_probs.exp()
@@ -121,7 +133,9 @@ class Colorizer:
             logits = self.net(x)[0].float()
             log_probs = torch.log_softmax(logits, dim=0).cpu()
             self.network_calls += 1
-        return Prediction(log_probs.clone(), (w, h), (nw, nh), time.perf_counter() - t0)
+        gh, gw = log_probs.shape[1:]
+        lightness = F.adaptive_avg_pool2d(torch.from_numpy(small.copy())[None], (gh, gw))[0].numpy()
+        return Prediction(log_probs.clone(), (w, h), (nw, nh), time.perf_counter() - t0, lightness=lightness)
 
     # ------------------------------------------------------------------ decoding
     def ab_grid(self, pred: Prediction, T: float) -> torch.Tensor:
@@ -130,6 +144,9 @@ class Colorizer:
         for edit in pred.edits:
             m = torch.from_numpy(edit.mask)
             ab[:, m] = torch.as_tensor(AB_BINS[edit.bin]).view(2, 1)
+        if pred.hints:
+            alpha, u = pred.hint_blend()
+            ab = torch.from_numpy(apply_hints(ab.numpy().astype(np.float64), alpha, u).astype(np.float32))
         return ab
 
     def ab_at(self, pred: Prediction, T: float, size: tuple[int, int]) -> torch.Tensor:

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from model.inference.hints import DEFAULT_RADIUS, Hint, check_inside
 from model.inference.pipeline import Colorizer, ModeEdit, PixelReport, Prediction, lightness_index
 from model.io.images import ImageSaveError, LoadedImage, save_image, to_8bit
 from model.lab.color import gray_from_lightness
@@ -52,7 +53,8 @@ class Session:
         self.pred = pred
         self.temperature = colorizer.default_T if temperature is None else temperature
         self.point: tuple[int, int] | None = None
-        self.redo_stack: list[ModeEdit] = []
+        self.undo_stack: list[tuple[list, list]] = []  # (modes, hints) before each edit
+        self.redo_stack: list[tuple[list, list]] = []
         w, h = preview_size(*image.size)
         L_small = np.array(Image.fromarray(image.L).resize((w, h), Image.BILINEAR)) if (w, h) != image.size else image.L
         self.view = View(L_small, lightness_index(L_small), gray_from_lightness(L_small))
@@ -109,27 +111,78 @@ class Session:
         x, y = self.point
         return self.colorizer.inspect(self.pred, x, y, self.temperature, L=float(self.image.L[y, x]))
 
-    # ------------------------------------------------------------------ choosing a mode, undo
+    # ------------------------------------------------------------------ edits: modes and hints, undo
+    def _state(self) -> tuple[list, list]:
+        return list(self.pred.edits), list(self.pred.hints)
+
+    def _record(self) -> None:
+        """Keep the state before an edit (modes and hints together), for Undo."""
+        self.undo_stack.append(self._state())
+        self.redo_stack.clear()
+
+    def _restore(self, state: tuple[list, list]) -> None:
+        self.pred.edits[:], self.pred.hints[:] = state
+
     def choose_mode(self, q: int) -> ModeEdit | None:
         if self.point is None:
             return None
-        self.redo_stack.clear()
+        self._record()
         return self.colorizer.choose_mode(self.pred, *self.point, q)
 
+    def add_hint(self, x: float, y: float, ab: tuple[float, float], radius: float | None = None) -> int:
+        """A hint at photo pixel (x, y); returns its index."""
+        w, h = self.image.size
+        x, y = min(max(float(x), 0.0), w - 1.0), min(max(float(y), 0.0), h - 1.0)
+        self._record()
+        self.pred.hints.append(Hint(x, y, (float(ab[0]), float(ab[1])), DEFAULT_RADIUS if radius is None else float(radius)))
+        return len(self.pred.hints) - 1
+
+    def move_hint(self, index: int, x: float, y: float, record: bool = True) -> None:
+        """Move a hint; while dragging, only the first move is recorded for Undo."""
+        w, h = self.image.size
+        if record:
+            self._record()
+        self.pred.hints[index] = self.pred.hints[index].moved(min(max(x, 0.0), w - 1.0), min(max(y, 0.0), h - 1.0))
+
+    def recolour_hint(self, index: int, ab: tuple[float, float]) -> None:
+        self._record()
+        self.pred.hints[index] = self.pred.hints[index].recoloured((float(ab[0]), float(ab[1])))
+
+    def delete_hint(self, index: int) -> None:
+        self._record()
+        del self.pred.hints[index]
+
+    def set_hints(self, hints: list[Hint]) -> None:
+        """Replace every hint (e.g. from a hints file); hints off the photo are refused."""
+        check_inside(hints, self.image.size)
+        self._record()
+        self.pred.hints[:] = hints
+
+    def hint_near(self, x: float, y: float, within: float) -> int | None:
+        """The index of the hint nearest to (x, y) within ``within`` pixels, if any."""
+        best, best_d = None, within
+        for i, hint in enumerate(self.pred.hints):
+            d = float(np.hypot(hint.x - x, hint.y - y))
+            if d <= best_d:
+                best, best_d = i, d
+        return best
+
     def can_undo(self) -> bool:
-        return bool(self.pred.edits)
+        return bool(self.undo_stack)
 
     def can_redo(self) -> bool:
         return bool(self.redo_stack)
 
     def undo(self) -> bool:
-        if not self.pred.edits:
+        if not self.undo_stack:
             return False
-        self.redo_stack.append(self.pred.edits.pop())
+        self.redo_stack.append(self._state())
+        self._restore(self.undo_stack.pop())
         return True
 
     def redo(self) -> bool:
         if not self.redo_stack:
             return False
-        self.pred.edits.append(self.redo_stack.pop())
+        self.undo_stack.append(self._state())
+        self._restore(self.redo_stack.pop())
         return True
