@@ -57,7 +57,19 @@ class Actions:
         self.load_weights = act("&Load Weights File…", w.load_weights_dialog)
         self.about = act("&About Colorizer", w.about)
         self.turing = act("&Real or Colourised? Test…", w.real_or_colourised)
-        self.need_photo = (self.save, self.before_after, self.copy, self.next, self.previous)  # enabled once one is open
+        self.hint = act("&Hint Tool", w.toggle_hint_tool, "H", "fa5s.paint-brush",
+                        "Colour hints: click or paint a stroke to give a colour; Alt-click takes the colour shown there; "
+                        "drag a marker to move it, right-click it to recolour or delete it (H)", True)  # fmt: skip
+        self.hint_colour = act("Hint &Colour…", w.hint_tool.choose_colour_dialog, "Shift+H", "fa5s.palette",
+                               "Choose the colour the hint tool paints (Shift+H)")  # fmt: skip
+        self.network_colour = act("The Network's &Likeliest Colour", lambda: w.hint_tool.set_colour(None), None, None,
+                                  "Each hint takes the colour the network thought likeliest where you click")  # fmt: skip
+        self.delete_hint = act("&Delete Hint", w.hint_tool.delete_selected, "Del")
+        self.clear_hints = act("C&lear Hints", w.clear_hints)
+        self.load_hints = act("Load &Hints…", w.load_hints_dialog)
+        self.save_hints = act("Save H&ints…", w.save_hints_dialog)
+        self.need_photo = (self.save, self.before_after, self.copy, self.next, self.previous, self.load_hints,
+                           self.save_hints, self.clear_hints)  # enabled once one is open
         for a in (*self.need_photo, self.undo, self.redo):
             a.setEnabled(False)
 
@@ -68,8 +80,10 @@ def build_menus_and_toolbar(w, a: Actions, current_theme: str):
     file_menu = bar.addMenu("&File")
     file_menu.addAction(a.open)
     recent_menu = file_menu.addMenu("Open &Recent")
-    add_all(file_menu, a.previous, a.next, None, a.save, a.before_after, a.export, None, a.quit)
-    add_all(bar.addMenu("&Edit"), a.copy, None, a.undo, a.redo)
+    add_all(file_menu, a.previous, a.next, None, a.save, a.before_after, a.export, None, a.load_hints, a.save_hints, None,
+            a.quit)
+    add_all(bar.addMenu("&Edit"), a.copy, None, a.undo, a.redo, None, a.hint, a.hint_colour, a.network_colour,
+            a.delete_hint, a.clear_hints)
     view_menu = bar.addMenu("&View")
     add_all(view_menu, a.split, a.overlay, None, a.zoom_in, a.zoom_out, a.fit, a.actual)
     view_menu.addAction(w.inspector_dock.toggleViewAction())
@@ -85,7 +99,10 @@ def build_menus_and_toolbar(w, a: Actions, current_theme: str):
     add_all(bar.addMenu("&Help"), a.turing, a.about)
     tools = w.addToolBar("Main")
     tools.setObjectName("main-toolbar")
-    add_all(tools, a.open, a.save, a.export, None, a.split, a.overlay, a.fit, a.actual, None)
+    add_all(tools, a.open, a.save, a.export, None, a.split, a.overlay, a.fit, a.actual, None, a.hint)
+    tools.addWidget(w.hint_colour_button)
+    tools.addWidget(w.brush)
+    tools.addSeparator()
     tools.addWidget(w.temperature)
     return recent_menu, model_menu, theme_group
 

@@ -45,8 +45,36 @@ class Marker(QGraphicsItem):
             painter.drawLine(QPointF(6, 0), QPointF(9, 0))
 
 
+class HintMarker(QGraphicsItem):
+    """A colour hint: a disc of its colour with a dark and a light ring, constant size on screen."""
+
+    def __init__(self, colour: QColor, selected: bool):
+        super().__init__()
+        self.colour, self.selected = colour, selected
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self.setZValue(9)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-10, -10, 20, 20)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = 8 if self.selected else 6
+        painter.setBrush(self.colour)
+        painter.setPen(QPen(QColor(0, 0, 0, 220), 2.5))
+        painter.drawEllipse(QPointF(0, 0), r, r)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(QColor(255, 255, 255), 1.2))
+        painter.drawEllipse(QPointF(0, 0), r - 1.5, r - 1.5)
+
+
 class ImageView(QGraphicsView):
     pixelClicked = Signal(int, int)
+    # the hint tool: press, drag and release in photo pixels (float); a right click asks for a menu
+    hintPressed = Signal(float, float, bool)  # x, y, eyedropper (Alt held)
+    hintDragged = Signal(float, float)
+    hintReleased = Signal()
+    hintMenu = Signal(float, float, object)  # x, y, global position
     zoomRequested = Signal(float, object)  # factor, anchor in scene coordinates
     nudged = Signal(int, int)  # arrow keys move the inspected pixel instead of scrolling
 
@@ -80,6 +108,9 @@ class ImageView(QGraphicsView):
         self.split = 0.5
         self._press = None
         self._dragging_split = False
+        self.hint_mode = False
+        self._hint_drag = False
+        self.hint_items: list[HintMarker] = []
         self.set_role(role)
 
     # ------------------------------------------------------------------ content
@@ -108,6 +139,26 @@ class ImageView(QGraphicsView):
         self.marker.setVisible(point is not None)
         if point is not None:
             self.marker.setPos(point[0] + 0.5, point[1] + 0.5)
+
+    def set_hints(self, hints: list[tuple[float, float, QColor]], selected: int | None) -> None:
+        """Draw the hints: (x, y, display colour) each; ``selected`` is drawn larger."""
+        for item in self.hint_items:
+            self.scene().removeItem(item)
+        self.hint_items = []
+        for i, (x, y, colour) in enumerate(hints):
+            item = HintMarker(colour, i == selected)
+            item.setPos(x + 0.5, y + 0.5)
+            self.scene().addItem(item)
+            self.hint_items.append(item)
+
+    def set_hint_mode(self, on: bool) -> None:
+        self.hint_mode = on
+        self.setDragMode(QGraphicsView.DragMode.NoDrag if on else QGraphicsView.DragMode.ScrollHandDrag)
+
+    def _photo_point(self, event) -> QPointF | None:
+        p = self.mapToScene(event.position().toPoint())
+        w, h = self.image_size
+        return p if w and 0 <= p.x() < w and 0 <= p.y() < h else None
 
     def set_split(self, fraction: float) -> None:
         self.split = min(max(fraction, 0.0), 1.0)
@@ -155,6 +206,15 @@ class ImageView(QGraphicsView):
         return abs(pos.x() - line_x) <= 6
 
     def mousePressEvent(self, event) -> None:
+        if self.hint_mode and not self._near_split(event.position().toPoint()):
+            p = self._photo_point(event)
+            if p is not None and event.button() == Qt.MouseButton.LeftButton:
+                alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+                self._hint_drag = not alt
+                self.hintPressed.emit(p.x() - 0.5, p.y() - 0.5, alt)
+            elif p is not None and event.button() == Qt.MouseButton.RightButton:
+                self.hintMenu.emit(p.x() - 0.5, p.y() - 0.5, event.globalPosition().toPoint())
+            return
         self._press = event.position().toPoint()
         if event.button() == Qt.MouseButton.LeftButton and self._near_split(self._press):
             self._dragging_split = True
@@ -162,6 +222,11 @@ class ImageView(QGraphicsView):
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:
+        if self._hint_drag:
+            p = self.mapToScene(event.position().toPoint())
+            w, h = self.image_size
+            self.hintDragged.emit(min(max(p.x(), 0.5), w - 0.5) - 0.5, min(max(p.y(), 0.5), h - 0.5) - 0.5)
+            return
         if self._dragging_split:
             x = self.mapToScene(event.position().toPoint()).x()
             self.set_split(x / max(1, self.image_size[0]))
@@ -171,6 +236,10 @@ class ImageView(QGraphicsView):
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event) -> None:
+        if self._hint_drag:
+            self._hint_drag = False
+            self.hintReleased.emit()
+            return
         if self._dragging_split:
             self._dragging_split = False
             return

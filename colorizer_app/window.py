@@ -7,21 +7,26 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+import qtawesome as qta
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
+    QSpinBox,
     QSplitter,
     QToolButton,
 )
 
 from model.errors import UserError
 from model.inference.batch import check_output_folder, plan_jobs
+from model.inference.hints import load_hints, save_hints
 from model.inference.pipeline import Colorizer
 from model.inference.session import Session
 from model.io.folders import neighbour_photo
@@ -30,6 +35,7 @@ from model.nets.registry import is_bundled
 
 from .actions import Actions, build_menus_and_toolbar
 from .dialogs import BatchProgress, ExportDialog, ModelCardDialog, card_html
+from .hint_tool import HintTool, display_colour
 from .inspector import Inspector
 from .model_menu import fill_model_menu
 from .theme import apply_theme
@@ -42,6 +48,7 @@ OPEN_FILTER = "Photos (*.jpg *.jpeg *.png *.tif *.tiff *.webp *.bmp *.gif);;All 
 SAVE_FILTER = "PNG (*.png);;JPEG (*.jpg);;TIFF (*.tif);;WebP (*.webp)"
 FULL_RES_LIVE_LIMIT = 12_000_000  # above this, the views keep the preview and saving renders full size
 MAX_RECENT = 8
+HINTS_FILTER = "Colour hints (*.json);;All files (*)"
 
 
 class MainWindow(QMainWindow):
@@ -117,11 +124,30 @@ class MainWindow(QMainWindow):
         self.hint.adjustSize()
 
     def _build_controls(self) -> None:
+        self.hint_tool = HintTool(self)
+        for v in (self.original_view, self.colour_view):
+            v.hintPressed.connect(self.hint_tool.pressed)
+            v.hintDragged.connect(self.hint_tool.dragged)
+            v.hintReleased.connect(self.hint_tool.released)
+            v.hintMenu.connect(self.hint_tool.menu)
+        self.hint_tool.changed.connect(self._on_hints_changed)
+        self.hint_tool.colourChanged.connect(self._show_hint_colour)
+        self.hint_colour_button = QToolButton()
+        self.hint_colour_button.setToolTip("The colour the hint tool paints")
+        self.hint_colour_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.hint_colour_button.setMenu(QMenu(self.hint_colour_button))
+        self.brush = QSpinBox()
+        self.brush.setRange(0, 500)
+        self.brush.setValue(int(self.hint_tool.radius))
+        self.brush.setPrefix("Brush ")
+        self.brush.setSuffix(" px")
+        self.brush.setToolTip("How far around each hint its colour is held (photo pixels); strokes drop a hint every brush size")
+        self.brush.valueChanged.connect(lambda v: setattr(self.hint_tool, "radius", float(v)))
         self.temperature = TemperatureControl()
         self.temperature.changed.connect(self._on_temperature_drag)
         self.temperature.released.connect(self._on_temperature_released)
         self.inspector = Inspector()
-        self.inspector.modeChosen.connect(self.choose_mode)
+        self.inspector.modeChosen.connect(self._on_candidate_chosen)
         self.inspector_dock = QDockWidget("Colour inspector", self)
         self.inspector_dock.setObjectName("inspector")
         self.inspector_dock.setWidget(self.inspector)
@@ -132,6 +158,7 @@ class MainWindow(QMainWindow):
         theme = str(self.settings.value("theme", "system"))
         self.recent_menu, self.model_menu, self.theme_group = build_menus_and_toolbar(self, self.actions, theme)
         self._fill_recent_menu()
+        self._show_hint_colour()
 
     def _build_status(self) -> None:
         sb = self.statusBar()
@@ -253,6 +280,8 @@ class MainWindow(QMainWindow):
         for a in self.actions.need_photo:
             a.setEnabled(True)
         self._update_undo()
+        self.hint_tool.selected = None
+        self._redraw_hints()
         self.inspector.show_report(None, None, session.temperature)
         for v in (self.original_view, self.colour_view):
             v.set_marker(None)
@@ -387,6 +416,7 @@ class MainWindow(QMainWindow):
             self._after_edit()
 
     def _after_edit(self) -> None:
+        self._redraw_hints()
         self._update_undo()
         self.refresh_preview()
         self._request_full_resolution()
@@ -395,6 +425,94 @@ class MainWindow(QMainWindow):
         s = self.session
         self.actions.undo.setEnabled(bool(s and s.can_undo()))
         self.actions.redo.setEnabled(bool(s and s.can_redo()))
+
+    # ------------------------------------------------------------------ colour hints
+    @Slot(bool)
+    def toggle_hint_tool(self, on: bool) -> None:
+        for v in (self.original_view, self.colour_view):
+            v.set_hint_mode(on)
+        self.statusBar().showMessage("Hint tool: click or paint to give a colour; Alt-click takes the colour shown; "
+                                     "right-click a marker to recolour or delete it" if on else "", 8000)  # fmt: skip
+
+    @Slot(int)
+    def _on_candidate_chosen(self, q: int) -> None:
+        """A candidate colour clicked in the inspector: the hint colour with the hint tool, else a mode."""
+        if self.actions.hint.isChecked():
+            self.hint_tool.candidate_chosen(q)
+        else:
+            self.choose_mode(q)
+
+    @Slot(bool)
+    def _on_hints_changed(self, finished: bool) -> None:
+        self._redraw_hints()
+        self._update_undo()
+        self.preview_timer.start(0)  # coalesce: a stroke redraws once per event loop turn
+        if finished:
+            self._request_full_resolution()
+
+    def _redraw_hints(self) -> None:
+        markers = self.hint_tool.markers()
+        for v in (self.original_view, self.colour_view):
+            v.set_hints(markers, self.hint_tool.selected)
+
+    def _show_hint_colour(self) -> None:
+        tool, button = self.hint_tool, self.hint_colour_button
+        if tool.colour is None:
+            button.setIcon(qta.icon("fa5s.magic", color=self.palette().text().color()))
+            button.setText("Likeliest")
+        else:
+            pixmap = QPixmap(18, 18)
+            pixmap.fill(display_colour(tool.colour))
+            button.setIcon(QIcon(pixmap))
+        menu = button.menu()
+        menu.clear()
+        menu.addAction(self.actions.network_colour)
+        menu.addAction(self.actions.hint_colour)
+        if tool.recent:
+            menu.addSection("Recent colours")
+        for ab in tool.recent:
+            pixmap = QPixmap(14, 14)
+            pixmap.fill(display_colour(ab))
+            menu.addAction(QIcon(pixmap), f"a {ab[0]:+.0f}  b {ab[1]:+.0f}", lambda ab=ab: tool.set_colour(ab))
+
+    @Slot()
+    def clear_hints(self) -> None:
+        if self.session is not None and self.session.pred.hints:
+            self.session.set_hints([])
+            self.hint_tool.selected = None
+            self._on_hints_changed(True)
+
+    @Slot()
+    def load_hints_dialog(self) -> None:
+        if self.session is None:
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Load hints", str(self.session.image.path.parent), HINTS_FILTER)
+        if path:
+            self.load_hints_from(path)
+
+    def load_hints_from(self, path: str) -> None:
+        try:
+            self.session.set_hints(load_hints(path))
+        except UserError as e:
+            self.show_error("Cannot use these hints", str(e))
+            return
+        self.hint_tool.selected = None
+        self._on_hints_changed(True)
+
+    @Slot()
+    def save_hints_dialog(self) -> None:
+        if self.session is None:
+            return
+        suggestion = str(self.session.image.path.with_name(f"{self.session.image.path.stem}_hints.json"))
+        path, _ = QFileDialog.getSaveFileName(self, "Save hints", suggestion, HINTS_FILTER)
+        if path:
+            try:
+                save_hints(self.session.pred.hints, path)
+            except OSError as e:
+                self.show_error("Cannot save the hints", str(e))
+                return
+            count = len(self.session.pred.hints)
+            self.statusBar().showMessage(f"Saved {count} hints to {path} (colorize --hints reads them)", 8000)
 
     # ------------------------------------------------------------------ saving and export
     @Slot()

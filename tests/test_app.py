@@ -332,3 +332,52 @@ def test_cancel_is_offered_only_for_opening(qtbot, win, photo, tmp_path):
     win.save_to(str(tmp_path / "out.png"))
     assert win.busy.isVisibleTo(win) and not win.cancel_button.isVisibleTo(win)
     qtbot.waitUntil(lambda: (tmp_path / "out.png").exists(), timeout=30000)
+
+
+def test_hint_tool_paints_moves_recolours_and_undoes(qtbot, win, photo, tmp_path):
+    from model.inference.hints import load_hints
+
+    win.open_path(str(photo))
+    qtbot.waitUntil(lambda: win.session is not None, timeout=30000)
+    win.actions.hint.trigger()
+    view = win.colour_view
+    before = view.colour_image().copy()
+    win.hint_tool.set_colour((50.0, 40.0))  # a red
+    view.hintPressed.emit(40.0, 60.0, False)
+    view.hintDragged.emit(70.0, 60.0)  # a stroke: more hints along it
+    view.hintReleased.emit()
+    hints = list(win.session.pred.hints)
+    assert len(hints) >= 2 and all(h.ab == (50.0, 40.0) for h in hints) and len(view.hint_items) == len(hints)
+    qtbot.waitUntil(lambda: view.colour_image() != before, timeout=10000)
+    pixel = view.colour_image().pixelColor(40, 60)
+    assert pixel.red() > pixel.green() + 30  # the photo follows the hint
+    win.actions.undo.trigger()  # the whole stroke is one step
+    assert win.session.pred.hints == []
+    win.actions.redo.trigger()
+    view.hintPressed.emit(40.0, 60.0, False)  # on a marker: takes it
+    view.hintDragged.emit(45.0, 65.0)
+    view.hintReleased.emit()
+    assert (win.session.pred.hints[0].x, win.session.pred.hints[0].y) == (45.0, 65.0)
+    win.hint_tool.set_colour((-20.0, -40.0))  # recolours the selected marker
+    assert win.session.pred.hints[0].ab == (-20.0, -40.0)
+    win.actions.delete_hint.trigger()
+    assert len(win.session.pred.hints) == len(hints) - 1
+    hints_file = tmp_path / "h.json"
+    from model.inference.hints import save_hints
+
+    save_hints(win.session.pred.hints, hints_file)
+    win.clear_hints()
+    assert win.session.pred.hints == []
+    win.load_hints_from(str(hints_file))
+    assert len(win.session.pred.hints) == len(load_hints(hints_file))
+    win.inspector.modeChosen.emit(200)  # with the tool on, a candidate becomes the hint colour
+    assert win.hint_tool.colour is not None and win.session.pred.edits == []
+
+
+def test_a_bad_hints_file_is_refused_and_the_photo_keeps_its_hints(qtbot, win, photo, tmp_path, errors):
+    win.open_path(str(photo))
+    qtbot.waitUntil(lambda: win.session is not None, timeout=30000)
+    win.session.add_hint(10, 10, (40.0, 0.0))
+    (tmp_path / "far.json").write_text('{"hints": [{"x": 9000, "y": 10, "srgb": "#c03030"}]}')
+    win.load_hints_from(str(tmp_path / "far.json"))
+    assert errors and "outside this 160 x 120 photo" in errors[-1][1] and len(win.session.pred.hints) == 1

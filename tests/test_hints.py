@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from model.errors import UserError
 from model.inference.hints import Hint, load_hints, parse_hints
@@ -176,3 +177,30 @@ def test_session_undo_and_redo_cover_hints_and_modes(colorizer):
     assert len(session.pred.edits) == 1
     session.undo()
     assert session.pred.edits == [] and session.pred.hints == []
+
+
+def test_simulated_hints_from_the_truth_raise_the_auc(colorizer, tmp_path):
+    from model.evaluation.hint_curve import hint_curve, hint_curve_figure
+
+    rng = np.random.default_rng(0)
+    images = []
+    for _ in range(3):  # flat colour blocks: true colours a few hints can find
+        lab = np.zeros((64, 64, 3))
+        lab[..., 0] = 60
+        lab[:, :32, 1:] = rng.uniform(-40, 40, 2)
+        lab[:, 32:, 1:] = rng.uniform(-40, 40, 2)
+        rgb = np.round(lab_to_rgb(lab) * 255).astype(np.uint8)
+        images.append(torch.from_numpy(rgb).permute(2, 0, 1))
+    result = hint_curve(colorizer, images, np.ones(Q), 0.38, counts=(0, 2, 10))
+    raw = [result["hints"][n]["auc_raw"] for n in (0, 2, 10)]
+    assert raw[0] < raw[1] < raw[2] and result["margin"]["raw_90ci"][0] > 0
+    png = hint_curve_figure(result, "test", tmp_path / "curve.png")
+    assert Image.open(png).size == (560, 340)
+
+
+def test_saved_hints_read_back_the_same(tmp_path):
+    from model.inference.hints import save_hints
+
+    hints = [Hint(12.5, 40, (55.25, -3.5), 20.0), Hint(0, 0, (-10.0, 60.0))]
+    save_hints(hints, tmp_path / "h.json")
+    assert load_hints(tmp_path / "h.json") == hints

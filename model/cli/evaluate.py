@@ -18,6 +18,7 @@ from model.errors import UserError, run_command
 from model.evaluation import turing
 from model.evaluation.categories import category_of
 from model.evaluation.evaluate import SWEEP, breakdown_table, choose_temperature, evaluate_set, load_labelled, summary_line
+from model.evaluation.hint_curve import hint_curve, hint_curve_figure
 from model.evaluation.plots import cmf_figure
 from model.evaluation.recognition import ImageNetClassifier
 from model.evaluation.sheets import contact_sheet
@@ -41,6 +42,7 @@ def main(argv=None) -> int:
     p.add_argument("--show-ms", type=int, default=1000, help="how long the test page shows each pair (ms)")
     p.add_argument("--seed", type=int, default=0, help="which side each real photo takes in the test")
     p.add_argument("--turing-answers", nargs="+", metavar="ANSWERS.json", help="pool raters' answers files and report")
+    p.add_argument("--hint-curve", metavar="OUT.png", help="AuC with 0..20 colour hints simulated from the truth, plotted")
     p.add_argument("--json", help="write the results here")
     p.add_argument("--limit", type=int, default=0)
     args = p.parse_args(argv)
@@ -84,6 +86,18 @@ def evaluate_command(args: argparse.Namespace) -> int:
             files = files[:: len(files) // args.limit][: args.limit]
         contact_sheet(colorizer, files, temps[0], Path(args.sheet), with_truth=not args.no_truth)
         print(f"wrote {args.sheet}")
+        return 0
+    if args.hint_curve:
+        images, _, _ = load_labelled(args.data, args.limit)
+        if not images:
+            raise UserError(f"--data {' '.join(args.data)}: no readable photos")
+        result = hint_curve(colorizer, images, prior, float(temps[0]), seed=args.seed)
+        title = f"{colorizer.card.get('title', 'model')}, T = {temps[0]:.3g}, {len(images)} photos at 256x256"
+        hint_curve_figure(result, title, Path(args.hint_curve))
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
+        print(json.dumps(result, indent=1))
+        print(f"wrote {args.hint_curve}")
         return 0
     classifier = ImageNetClassifier() if args.recognition else None
     images, folders, categories = load_labelled(args.data, args.limit)

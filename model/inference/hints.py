@@ -129,7 +129,7 @@ def check_inside(hints: list[Hint], size: tuple[int, int]) -> None:
 def save_hints(hints: list[Hint], path: str | Path) -> None:
     from model.io.atomic import atomic_write_bytes
 
-    atomic_write_bytes(Path(path), (json.dumps({"hints": [h.to_json() for h in hints]}, indent=1) + "\n").encode())
+    atomic_write_bytes((json.dumps({"hints": [h.to_json() for h in hints]}, indent=1) + "\n").encode(), Path(path))
 
 
 # ----------------------------------------------------------------------------- the solve

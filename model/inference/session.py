@@ -129,11 +129,12 @@ class Session:
         self._record()
         return self.colorizer.choose_mode(self.pred, *self.point, q)
 
-    def add_hint(self, x: float, y: float, ab: tuple[float, float], radius: float | None = None) -> int:
-        """A hint at photo pixel (x, y); returns its index."""
+    def add_hint(self, x: float, y: float, ab: tuple[float, float], radius: float | None = None, record: bool = True) -> int:
+        """A hint at photo pixel (x, y); returns its index. A painted stroke records only its first."""
         w, h = self.image.size
         x, y = min(max(float(x), 0.0), w - 1.0), min(max(float(y), 0.0), h - 1.0)
-        self._record()
+        if record:
+            self._record()
         self.pred.hints.append(Hint(x, y, (float(ab[0]), float(ab[1])), DEFAULT_RADIUS if radius is None else float(radius)))
         return len(self.pred.hints) - 1
 
