@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.common import best_ms, child_peak  # noqa: E402
 from model.inference.pipeline import Colorizer, lightness_index  # noqa: E402
 from model.inference.session import preview_size  # noqa: E402
+from model.lab.look import Look  # noqa: E402
 
 COMPOSE = """
 import time, numpy as np, torch
@@ -33,6 +34,9 @@ def main() -> None:
     Li = lightness_index(L)
     for T in (0.1, 0.38, 1.0):
         print(f"preview decode, 2 MP, T={T:<4}: {best_ms(lambda T=T: c.preview(pred, Li, T), repeat=9):6.1f} ms")
+    pred.look = Look(saturation=1.3, warmth=8.0, tint=-3.0)
+    print(f"preview decode, 2 MP, with saturation/warmth/tint: {best_ms(lambda: c.preview(pred, Li, 0.38), repeat=9):6.1f} ms")
+    pred.look = Look()
     pw, ph = preview_size(6000, 4000)
     Lp = lightness_index(np.random.default_rng(1).random((ph, pw), dtype=np.float32) * 100)
     print(

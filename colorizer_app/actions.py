@@ -43,8 +43,8 @@ class Actions:
                             "Previous photo (Page Up)")  # fmt: skip
         self.quit = act("&Quit", w.close, SK.Quit)
         self.copy = act("&Copy Result", w.copy_result, SK.Copy, "fa5s.copy", "Copy the result (Ctrl+C)")
-        self.undo = act("&Undo Mode Choice", w.undo, SK.Undo, "fa5s.undo")
-        self.redo = act("&Redo Mode Choice", w.redo, [QKeySequence("Ctrl+Shift+Z"), QKeySequence(SK.Redo)], "fa5s.redo")
+        self.undo = act("&Undo", w.undo, SK.Undo, "fa5s.undo")
+        self.redo = act("&Redo", w.redo, [QKeySequence("Ctrl+Shift+Z"), QKeySequence(SK.Redo)], "fa5s.redo")
         self.split = act("&Split View", w.toggle_split, "Ctrl+T", "fa5s.columns", "One view with a before/after line", True)
         self.zoom_in = act("Zoom &In", lambda: w.views.zoom_by(1.25), [QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")],
                            "fa5s.search-plus")  # fmt: skip
@@ -87,6 +87,7 @@ def build_menus_and_toolbar(w, a: Actions, current_theme: str):
     view_menu = bar.addMenu("&View")
     add_all(view_menu, a.split, a.overlay, None, a.zoom_in, a.zoom_out, a.fit, a.actual)
     view_menu.addAction(w.inspector_dock.toggleViewAction())
+    view_menu.addAction(w.adjustments_dock.toggleViewAction())
     theme_menu = view_menu.addMenu("&Theme")
     theme_group = QActionGroup(w)
     for name in THEMES:

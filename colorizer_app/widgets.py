@@ -102,3 +102,83 @@ class TemperatureControl(QWidget):
         self.changed.emit(T)
         if not self.slider.isSliderDown():
             self.released.emit(T)  # keyboard and clicks: no drag to wait for
+
+
+class AdjustmentsPanel(QWidget):
+    """Saturation, warmth and tint of the colour: live while dragging, one undo step per drag."""
+
+    changed = Signal(object, bool)  # Look, whether this change starts an edit (for undo)
+    released = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        from PySide6.QtWidgets import QGridLayout
+
+        self.sliders: dict[str, QSlider] = {}
+        self.labels: dict[str, QLabel] = {}
+        grid = QGridLayout(self)
+        rows = (("saturation", "Saturation", 0, 300, 100, "How colourful: 100 % unchanged, 0 % grey"),
+                ("warmth", "Warmth", -60, 60, 0, "Towards yellow (+) or blue (-): corrects a cold or a sepia cast"),
+                ("tint", "Tint", -60, 60, 0, "Towards magenta (+) or green (-): corrects a green or a purple cast"))  # fmt: skip
+        for row, (key, text, lo, hi, default, tip) in enumerate(rows):
+            slider = QSlider(Qt.Orientation.Horizontal)
+            slider.setRange(lo, hi)
+            slider.setValue(default)
+            slider.setToolTip(tip)
+            slider.setProperty("default", default)
+            label = QLabel()
+            label.setMinimumWidth(44)
+            grid.addWidget(QLabel(text), row, 0)
+            grid.addWidget(slider, row, 1)
+            grid.addWidget(label, row, 2)
+            slider.valueChanged.connect(self._on_value)
+            slider.sliderPressed.connect(self._on_press)
+            slider.sliderReleased.connect(self.released.emit)
+            self.sliders[key], self.labels[key] = slider, label
+        self.reset_button = QToolButton()
+        self.reset_button.setText("Reset")
+        self.reset_button.setToolTip("Saturation 100 %, no warmth, no tint")
+        self.reset_button.clicked.connect(self.reset)
+        grid.addWidget(self.reset_button, len(rows), 2)
+        self._pressed = False
+        self._show()
+
+    def look(self):
+        from model.lab.look import Look
+
+        s = self.sliders
+        return Look(s["saturation"].value() / 100, float(s["warmth"].value()), float(s["tint"].value()))
+
+    def set_look(self, look) -> None:
+        """Show a look (e.g. after Undo or opening a photo) without reporting it as a change."""
+        values = {"saturation": round(look.saturation * 100), "warmth": round(look.warmth), "tint": round(look.tint)}
+        for key, slider in self.sliders.items():
+            slider.blockSignals(True)
+            slider.setValue(values[key])
+            slider.blockSignals(False)
+        self._show()
+
+    def reset(self) -> None:
+        from model.lab.look import Look
+
+        self.set_look(Look())
+        self.changed.emit(self.look(), True)
+        self.released.emit()
+
+    def _show(self) -> None:
+        s = self.sliders
+        self.labels["saturation"].setText(f"{s['saturation'].value()} %")
+        self.labels["warmth"].setText(f"{s['warmth'].value():+d}")
+        self.labels["tint"].setText(f"{s['tint'].value():+d}")
+
+    def _on_press(self) -> None:
+        self._pressed = True
+
+    def _on_value(self, _value: int) -> None:
+        self._show()
+        dragging = any(s.isSliderDown() for s in self.sliders.values())
+        starts = self._pressed or not dragging  # a drag's first change, or a key press or click
+        self._pressed = False
+        self.changed.emit(self.look(), starts)
+        if not dragging:
+            self.released.emit()

@@ -41,7 +41,7 @@ from .model_menu import fill_model_menu
 from .theme import apply_theme
 from .turing_dialog import TuringDialog
 from .views import ImageView, ViewGroup, qimage_gray, qimage_rgb, qimage_rgbx
-from .widgets import TemperatureControl
+from .widgets import AdjustmentsPanel, TemperatureControl
 from .worker import WorkerThread, new_job_id
 
 OPEN_FILTER = "Photos (*.jpg *.jpeg *.png *.tif *.tiff *.webp *.bmp *.gif);;All files (*)"
@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         self.batch_job: int | None = None  # batches run beside opens and saves: their own job number
         self.batch_dialog: BatchProgress | None = None
         self.batch_result_box: QMessageBox | None = None
+        self.carried_hints: tuple[Path | None, list] = (None, [])  # kept when a model switch reopens the photo
         self.overlay_on = False
         self.device = str(self.settings.value("device", "auto"))
         self.threads = WorkerThread()
@@ -148,10 +149,18 @@ class MainWindow(QMainWindow):
         self.temperature.released.connect(self._on_temperature_released)
         self.inspector = Inspector()
         self.inspector.modeChosen.connect(self._on_candidate_chosen)
+        self.adjustments = AdjustmentsPanel()
+        self.adjustments.changed.connect(self._on_look_changed)
+        self.adjustments.released.connect(self._request_full_resolution)
+        self.adjustments_dock = QDockWidget("Adjustments", self)
+        self.adjustments_dock.setObjectName("adjustments")
+        self.adjustments_dock.setWidget(self.adjustments)
         self.inspector_dock = QDockWidget("Colour inspector", self)
         self.inspector_dock.setObjectName("inspector")
         self.inspector_dock.setWidget(self.inspector)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inspector_dock)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.adjustments_dock)
+        self._temperature_recorded = False
 
     def _build_actions(self) -> None:
         self.actions = Actions(self)
@@ -193,7 +202,8 @@ class MainWindow(QMainWindow):
         saved_T = self.settings.value("temperature")
         self.temperature.set_value(float(saved_T) if saved_T is not None else colorizer.default_T)
         self.device_label.setText(f"Device: {colorizer.device.type.upper()}")
-        if self.session is not None:
+        if self.session is not None:  # the same photo through the new network, with its hints
+            self.carried_hints = (self.session.image.path, list(self.session.pred.hints))
             self.open_path(str(self.session.image.path))
 
     def _fill_model_menu(self) -> None:
@@ -270,6 +280,10 @@ class MainWindow(QMainWindow):
             return
         self._busy(False)
         self.session = session
+        path, hints = self.carried_hints
+        if hints and path == session.image.path:
+            session.pred.hints[:] = hints
+        self.carried_hints = (None, [])
         self.render_job = new_job_id()  # a render still running for the previous photo must not land on this one
         self.hint.hide()
         image = session.image
@@ -282,6 +296,7 @@ class MainWindow(QMainWindow):
         self._update_undo()
         self.hint_tool.selected = None
         self._redraw_hints()
+        session.set_look(self.adjustments.look(), record=False)  # the look stays from photo to photo
         self.inspector.show_report(None, None, session.temperature)
         for v in (self.original_view, self.colour_view):
             v.set_marker(None)
@@ -316,13 +331,16 @@ class MainWindow(QMainWindow):
     def _on_temperature_drag(self, T: float) -> None:
         self.settings.setValue("temperature", T)
         if self.session is not None:
-            self.session.temperature = T
+            self.session.set_temperature(T, record=not self._temperature_recorded)  # one undo step per drag
+            self._temperature_recorded = True
+            self._update_undo()
             self.preview_timer.start(0)  # coalesce: only the latest value is drawn
 
     @Slot(float)
     def _on_temperature_released(self, T: float) -> None:
+        self._temperature_recorded = False
         if self.session is not None:
-            self.session.temperature = T
+            self.session.set_temperature(T, record=False)
             self.refresh_preview()
             self._request_full_resolution()
 
@@ -415,7 +433,19 @@ class MainWindow(QMainWindow):
         if self.session is not None and self.session.redo():
             self._after_edit()
 
+    @Slot(object, bool)
+    def _on_look_changed(self, look, starts: bool) -> None:
+        if self.session is not None:
+            self.session.set_look(look, record=starts)
+            self._update_undo()
+            self.preview_timer.start(0)
+
     def _after_edit(self) -> None:
+        if self.session is not None:  # Undo may have changed the temperature or the look: show them
+            self.temperature.blockSignals(True)
+            self.temperature.set_value(self.session.temperature)
+            self.temperature.blockSignals(False)
+            self.adjustments.set_look(self.session.pred.look)
         self._redraw_hints()
         self._update_undo()
         self.refresh_preview()

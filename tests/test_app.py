@@ -381,3 +381,33 @@ def test_a_bad_hints_file_is_refused_and_the_photo_keeps_its_hints(qtbot, win, p
     (tmp_path / "far.json").write_text('{"hints": [{"x": 9000, "y": 10, "srgb": "#c03030"}]}')
     win.load_hints_from(str(tmp_path / "far.json"))
     assert errors and "outside this 160 x 120 photo" in errors[-1][1] and len(win.session.pred.hints) == 1
+
+
+def test_hints_survive_a_model_switch(qtbot, win, photo):
+    win.open_path(str(photo))
+    qtbot.waitUntil(lambda: win.session is not None, timeout=30000)
+    win.session.add_hint(30, 40, (40.0, 30.0))
+    first = win.session
+    win.load_model("colorizer-natural")
+    qtbot.waitUntil(lambda: win.session is not first, timeout=30000)
+    assert win.colorizer.card["name"] == "colorizer-natural" and [h.ab for h in win.session.pred.hints] == [(40.0, 30.0)]
+
+
+def test_adjustments_and_the_temperature_are_live_and_undoable(qtbot, win, photo):
+    from model.lab.look import Look
+
+    win.open_path(str(photo))
+    qtbot.waitUntil(lambda: win.session is not None, timeout=30000)
+    T0 = win.session.temperature
+    win.adjustments.sliders["saturation"].setValue(0)  # as a key press would: one step
+    assert win.session.pred.look == Look(saturation=0.0)
+    qtbot.waitUntil(lambda: abs(win.colour_view.colour_image().pixelColor(80, 60).saturation()) < 8, timeout=10000)
+    win.adjustments.sliders["warmth"].setValue(30)
+    win.temperature.set_value(0.9)
+    assert win.session.temperature == pytest.approx(0.9, abs=0.01)
+    win.actions.undo.trigger()
+    assert win.session.temperature == pytest.approx(T0, abs=0.01) and win.temperature.value() == pytest.approx(T0, abs=0.01)
+    win.actions.undo.trigger()
+    assert win.session.pred.look == Look(saturation=0.0) and win.adjustments.sliders["warmth"].value() == 0
+    win.actions.undo.trigger()
+    assert win.session.pred.look == Look() and win.adjustments.sliders["saturation"].value() == 100

@@ -204,3 +204,39 @@ def test_saved_hints_read_back_the_same(tmp_path):
     hints = [Hint(12.5, 40, (55.25, -3.5), 20.0), Hint(0, 0, (-10.0, 60.0))]
     save_hints(hints, tmp_path / "h.json")
     assert load_hints(tmp_path / "h.json") == hints
+
+
+def test_look_adjusts_saturation_warmth_and_tint_and_undoes_with_the_temperature(colorizer):
+    from model.inference.session import Session
+    from model.io.images import LoadedImage
+    from model.lab.look import Look
+
+    L = two_regions()
+    session = Session(colorizer, LoadedImage(path=None, L=L), colorizer.predict(L), temperature=0.38)
+    plain = ab_full(colorizer, session.pred, L)
+    session.set_look(Look(saturation=0.0, warmth=12.0, tint=-5.0))
+    grey_warm = ab_full(colorizer, session.pred, L)
+    np.testing.assert_allclose(grey_warm[0], -5.0, atol=1e-4)  # every pixel: a = tint
+    np.testing.assert_allclose(grey_warm[1], 12.0, atol=1e-4)  # b = warmth
+    session.set_look(Look(saturation=2.0))
+    np.testing.assert_allclose(ab_full(colorizer, session.pred, L), 2 * plain, atol=1e-3)
+    session.set_temperature(0.9)
+    session.undo()
+    assert session.temperature == 0.38 and session.pred.look == Look(saturation=2.0)
+    session.undo()
+    session.undo()
+    assert session.pred.look == Look() and not session.can_undo()
+    with pytest.raises(UserError, match="saturation"):
+        Look(saturation=-1)
+
+
+def test_colorize_takes_the_look_options(tmp_path, capsys):
+    from model.cli.colorize import main as colorize
+
+    Image.fromarray(np.full((48, 64), 120, np.uint8)).save(tmp_path / "grey.png")
+    run = [str(tmp_path / "grey.png"), "--device", "cpu", "--no-progress", "--format", "png"]
+    assert colorize([*run, "-o", str(tmp_path / "flat"), "--saturation", "0", "--warmth", "25"]) == 0
+    r, g, b = np.asarray(Image.open(tmp_path / "flat" / "grey_color.png")).reshape(-1, 3).mean(0)
+    assert r > b + 20 and g > b + 10  # grey made warm: yellowish everywhere
+    assert colorize([*run, "-o", str(tmp_path / "bad"), "--tint", "500"]) == 2
+    assert "tint 500.0: must be a number from -60 to 60" in capsys.readouterr().err

@@ -25,6 +25,7 @@ from model.inference.batch import (
 )
 from model.inference.hints import load_hints
 from model.inference.pipeline import Colorizer
+from model.lab.look import Look
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -44,6 +45,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--jobs", type=int, default=2, help="threads that load and save while the network runs")
     p.add_argument("--shard", default="1/1", metavar="K/N", help="process only the K-th of N slices of the inputs")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--saturation", type=float, default=1.0, metavar="S", help="chroma scale: 1 unchanged, 0 grey (0..3)")
+    p.add_argument("--warmth", type=float, default=0.0, metavar="W",
+                   help="shift towards yellow (+) or blue (-), in ab units (-60..60; 0 unchanged)")
+    p.add_argument("--tint", type=float, default=0.0, metavar="T",
+                   help="shift towards magenta (+) or green (-), in ab units (-60..60; 0 unchanged)")
     p.add_argument("--hints", metavar="FILE", help='colour hints for the photos, JSON: {"hints": [{"x": 120, "y": 80, '
                    '"srgb": "#c03030"}, ...]} in each photo\'s pixels (as the app saves them)')
     p.add_argument("--merge-reports", metavar="OUTDIR", help="merge the shard reports in OUTDIR into one, then exit")
@@ -82,6 +88,7 @@ def colorize(args: argparse.Namespace) -> int:
         args.jobs,
         parse_shard(args.shard),
         tuple(load_hints(args.hints)) if args.hints else (),
+        Look(args.saturation, args.warmth, args.tint),
     )
     if not args.output.strip():
         raise UserError("-o: the output folder name is empty")

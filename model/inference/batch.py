@@ -32,6 +32,7 @@ from model.io.images import (
     load_image,
     save_image,
 )
+from model.lab.look import Look
 
 REPORT_NAME = "colorize-report"
 
@@ -64,6 +65,7 @@ class BatchOptions:
     jobs: int = 2
     shard: tuple[int, int] = (1, 1)  # K of N, 1-based
     hints: tuple[Hint, ...] = ()  # colour hints for every photo, in its own pixels (colorize --hints)
+    look: Look = field(default_factory=Look)  # saturation, warmth, tint
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -327,7 +329,7 @@ def run_batch(
             try:
                 check_inside(list(options.hints), image.size)
                 pred = colorizer.predict(image.L)
-                pred.hints = list(options.hints)
+                pred.hints, pred.look = list(options.hints), options.look
             except Exception as e:  # a hint off this photo, out of memory, or a shape the network cannot take
                 record(Outcome(str(job.source), str(job.output), "failed", _one_line(e), list(job.notes)))
                 continue

@@ -26,6 +26,7 @@ from model.inference.hints import Hint, HintSolver, apply_hints, hinted_cells
 from model.lab.annealed import PAPER_T, annealed_mean, annealed_mean_of_log_probs
 from model.lab.bins import AB_BINS, Q
 from model.lab.color import lab_to_rgb_torch
+from model.lab.look import Look, apply_look
 from model.nets.device import pick_device
 
 NET_SHORT_SIDE = 256  # the scale at which training crops (176 px of ~200-300 px photos) saw objects
@@ -57,6 +58,7 @@ class Prediction:
     edits: list[ModeEdit] = field(default_factory=list)
     lightness: np.ndarray | None = None  # (h, w) L on the grid, what the hints follow
     hints: list[Hint] = field(default_factory=list)
+    look: Look = field(default_factory=Look)  # saturation, warmth, tint: after everything else
     _solver: HintSolver | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -147,7 +149,7 @@ class Colorizer:
         if pred.hints:
             alpha, u = pred.hint_blend()
             ab = torch.from_numpy(apply_hints(ab.numpy().astype(np.float64), alpha, u).astype(np.float32))
-        return ab
+        return apply_look(ab, pred.look)
 
     def ab_at(self, pred: Prediction, T: float, size: tuple[int, int]) -> torch.Tensor:
         """ab (2, H, W) bilinearly upsampled to ``size`` (w, h): for previews and evaluation."""

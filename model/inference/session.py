@@ -16,6 +16,7 @@ from model.inference.hints import DEFAULT_RADIUS, Hint, check_inside
 from model.inference.pipeline import Colorizer, ModeEdit, PixelReport, Prediction, lightness_index
 from model.io.images import ImageSaveError, LoadedImage, save_image, to_8bit
 from model.lab.color import gray_from_lightness
+from model.lab.look import Look
 
 PREVIEW_MAX_PIXELS = 2_000_000  # the on-screen preview: about a 1920x1080 screen's worth
 
@@ -53,8 +54,8 @@ class Session:
         self.pred = pred
         self.temperature = colorizer.default_T if temperature is None else temperature
         self.point: tuple[int, int] | None = None
-        self.undo_stack: list[tuple[list, list]] = []  # (modes, hints) before each edit
-        self.redo_stack: list[tuple[list, list]] = []
+        self.undo_stack: list[tuple] = []  # (modes, hints, look, temperature) before each edit
+        self.redo_stack: list[tuple] = []
         w, h = preview_size(*image.size)
         L_small = np.array(Image.fromarray(image.L).resize((w, h), Image.BILINEAR)) if (w, h) != image.size else image.L
         self.view = View(L_small, lightness_index(L_small), gray_from_lightness(L_small))
@@ -112,16 +113,28 @@ class Session:
         return self.colorizer.inspect(self.pred, x, y, self.temperature, L=float(self.image.L[y, x]))
 
     # ------------------------------------------------------------------ edits: modes and hints, undo
-    def _state(self) -> tuple[list, list]:
-        return list(self.pred.edits), list(self.pred.hints)
+    def _state(self) -> tuple:
+        return list(self.pred.edits), list(self.pred.hints), self.pred.look, self.temperature
 
     def _record(self) -> None:
         """Keep the state before an edit (modes and hints together), for Undo."""
         self.undo_stack.append(self._state())
         self.redo_stack.clear()
 
-    def _restore(self, state: tuple[list, list]) -> None:
-        self.pred.edits[:], self.pred.hints[:] = state
+    def _restore(self, state: tuple) -> None:
+        self.pred.edits[:], self.pred.hints[:], self.pred.look, self.temperature = state
+
+    def set_temperature(self, T: float, record: bool = True) -> None:
+        """A new temperature; a slider drag records one undo step (its first change)."""
+        if record and T != self.temperature:
+            self._record()
+        self.temperature = T
+
+    def set_look(self, look: Look, record: bool = True) -> None:
+        """New saturation, warmth or tint; recorded like the temperature."""
+        if record and look != self.pred.look:
+            self._record()
+        self.pred.look = look
 
     def choose_mode(self, q: int) -> ModeEdit | None:
         if self.point is None:
