@@ -51,8 +51,8 @@ class Actions:
         self.zoom_out = act("Zoom &Out", lambda: w.views.zoom_by(0.8), "Ctrl+-", "fa5s.search-minus")
         self.fit = act("&Fit to Window", w.views.fit, "Ctrl+0", "fa5s.expand", "Fit to window (Ctrl+0)")
         self.actual = act("&Actual Size", lambda: w.views.set_zoom(1.0), "Ctrl+1", "fa5s.compress", "Actual size (Ctrl+1)")
-        self.overlay = act("&Uncertainty Overlay", w.toggle_overlay, "Ctrl+U", "fa5s.question-circle",
-                           "Shade the result where the network was unsure", True)  # fmt: skip
+        self.overlay = act("&Uncertainty Overlay", w.toggle_overlay, "Ctrl+U", "fa5s.cloud",
+                           "Shade in magenta where the network was least sure of the colour (Ctrl+U)", True)  # fmt: skip
         self.card = act("Model &Card…", w.show_model_card)
         self.load_weights = act("&Load Weights File…", w.load_weights_dialog)
         self.about = act("&About Colorizer", w.about)

@@ -12,15 +12,19 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QProgressBar,
     QRadioButton,
+    QToolButton,
     QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
 from model.inference.pipeline import PixelReport
-from model.lab.bins import AB_BINS, GRID
+from model.lab.bins import AB_BINS, GRID, Q
 from model.lab.color import lab_to_rgb
+
+from .words import certainty, certainty_words, colour_name
 
 A_RANGE = (-100.0, 110.0)  # plotted extent of a (horizontal) and b (vertical, up = yellow)
 B_RANGE = (-120.0, 110.0)
@@ -144,8 +148,12 @@ def swatch(rgb: np.ndarray, size: int = 18) -> QIcon:
     return QIcon(pm)
 
 
+PROMPT = "Click a pixel in either view to see the colours the network considered there."
+
+
 class Inspector(QWidget):
-    """The dock's content: plane, scale switch, modes, numbers."""
+    """The dock's content: the colours considered at a pixel, in words and on the ab plane, with
+    how sure the network was; the Lab figures one click away."""
 
     modeChosen = Signal(int)
 
@@ -153,7 +161,7 @@ class Inspector(QWidget):
         super().__init__(parent)
         self.plane = ABPlane()
         self.plane.binClicked.connect(self.modeChosen)
-        self.header = QLabel("Click a pixel in either view to see which colours the network believed in.")
+        self.header = QLabel(PROMPT)
         self.header.setWordWrap(True)
         self.linear = QRadioButton("Linear")
         self.log = QRadioButton("Log")
@@ -163,39 +171,71 @@ class Inspector(QWidget):
         group.addButton(self.log)
         self.log.toggled.connect(self.plane.set_log_scale)
         self.modes = QListWidget()
-        self.modes.setToolTip("The most likely colours; click one to recolour the region that believed in it")
+        self.modes.setToolTip("The colours the network found likeliest here; click one to use it for the region that "
+                              "believed in it")  # fmt: skip
         self.modes.itemClicked.connect(lambda item: self.modeChosen.emit(item.data(Qt.ItemDataRole.UserRole)))
+        self.sure_label = QLabel()
+        self.sure_bar = QProgressBar()
+        self.sure_bar.setRange(0, 100)
+        self.sure_bar.setTextVisible(False)
+        self.sure_bar.setMaximumHeight(10)
+        self.sure_bar.setToolTip("How sure the network was: full when it saw one colour only, empty when every colour "
+                                 "was as likely as any other")  # fmt: skip
+        self.details = QToolButton()
+        self.details.setText("Lab figures")
+        self.details.setCheckable(True)
+        self.details.setToolTip("Show the CIE Lab numbers: a and b of each colour, the annealed mean, the entropy")
+        self.details.toggled.connect(self._refresh)
         self.numbers = QLabel()
+        self.numbers.setVisible(False)
         scale_row = QHBoxLayout()
         scale_row.addWidget(QLabel("Cell size:"))
         scale_row.addWidget(self.linear)
         scale_row.addWidget(self.log)
         scale_row.addStretch()
+        scale_row.addWidget(self.details)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.plane, 1)
         layout.addLayout(scale_row)
-        layout.addWidget(QLabel("Top modes (click to use one here):"))
+        layout.addWidget(QLabel("Colours the network considered here (click one to use it):"))
         layout.addWidget(self.modes)
+        layout.addWidget(self.sure_label)
+        layout.addWidget(self.sure_bar)
         layout.addWidget(self.numbers)
+        self._last: tuple | None = None
 
     def show_report(self, point: tuple[int, int] | None, report: PixelReport | None, T: float) -> None:
+        self._last = (point, report, T)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        point, report, T = self._last or (None, None, 0.0)
         shown = None if report is None else display_lightness(report.L)
         colours = None if report is None else bin_colours(shown)
         self.plane.set_report(report, colours)
         self.modes.clear()
+        lab_figures = self.details.isChecked()
         if report is None:
+            self.header.setText(PROMPT)
             self.numbers.clear()
+            self.sure_label.clear()
+            self.sure_bar.setValue(0)
             return
         for q, prob in report.modes:
             a, b = AB_BINS[q]
-            item = QListWidgetItem(swatch(colours[q]), f"a {a:+.0f}  b {b:+.0f}   {prob * 100:.1f}%")
+            text = f"{colour_name(a, b)}: {prob * 100:.0f} %" + (f"   (a {a:+.0f}, b {b:+.0f})" if lab_figures else "")
+            item = QListWidgetItem(swatch(colours[q]), text)
             item.setData(Qt.ItemDataRole.UserRole, q)
+            item.setToolTip(f"a {a:+.0f}, b {b:+.0f}: {prob * 100:.1f} % of the network's belief at this pixel")
             self.modes.addItem(item)
+        self.header.setText(f"Pixel ({point[0]}, {point[1]}): it shows {colour_name(*report.ab)}")
+        self.sure_label.setText(f"How sure: {certainty_words(report.entropy)}")
+        self.sure_bar.setValue(round(certainty(report.entropy) * 100))
         a, b = report.ab
-        note = "" if shown == report.L else f" (shown at {shown:.0f})"
-        self.header.setText(f"Pixel ({point[0]}, {point[1]}), L = {report.L:.1f}{note}")
+        note = "" if shown == report.L else f" (colours drawn at L {shown:.0f})"
         self.numbers.setText(
-            f"Annealed mean at T = {T:.3g}: a {a:+.1f}, b {b:+.1f}\n"
-            f"Entropy: {report.entropy:.2f} nats ({report.entropy / np.log(313) * 100:.0f}% of total doubt)"
+            f"L = {report.L:.1f}{note}\nAnnealed mean at T = {T:.3g}: a {a:+.1f}, b {b:+.1f}\n"
+            f"Entropy: {report.entropy:.2f} nats ({report.entropy / np.log(Q) * 100:.0f}% of total doubt)"
         )
+        self.numbers.setVisible(lab_figures)

@@ -123,6 +123,13 @@ class MainWindow(QMainWindow):
         self.hint = QLabel("Open a black-and-white photo (Ctrl+O) or drop one here.", self.colour_view)
         self.hint.setStyleSheet("color: gray; font-size: 15px; padding: 20px;")
         self.hint.adjustSize()
+        self.overlay_legend = QLabel(
+            "<span style='background-color: rgb(230,0,200)'>&nbsp;&nbsp;&nbsp;&nbsp;</span> least sure of the colour "
+            "in this photo &nbsp; <span style='background-color: rgb(200,140,190)'>&nbsp;&nbsp;&nbsp;&nbsp;</span> "
+            "less sure &nbsp; clear: the surest 60 %", self.colour_view)  # fmt: skip
+        self.overlay_legend.setStyleSheet("background: rgba(255,255,255,215); color: black; padding: 4px; border-radius: 3px;")
+        self.overlay_legend.adjustSize()
+        self.overlay_legend.hide()
 
     def _build_controls(self) -> None:
         self.hint_tool = HintTool(self)
@@ -387,6 +394,8 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def toggle_overlay(self, on: bool) -> None:
         self.overlay_on = on
+        self.overlay_legend.setVisible(on)
+        self._place_legend()
         self.refresh_preview()
         self._request_full_resolution()
 
@@ -710,8 +719,12 @@ class MainWindow(QMainWindow):
         self.threads.stop()
         super().closeEvent(event)
 
+    def _place_legend(self) -> None:
+        self.overlay_legend.move(8, max(0, self.colour_view.height() - self.overlay_legend.height() - 8))
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        self._place_legend()
         if self.session is None:
             self.hint.move(10, 10)
 
@@ -724,8 +737,11 @@ def app_version() -> str:
 
 
 def shade_uncertainty(rgbx: np.ndarray, uncertainty: np.ndarray) -> np.ndarray:
-    """Blend towards magenta where the network was unsure (entropy near its maximum)."""
-    u = (uncertainty[..., None] ** 2 * 0.75).astype(np.float32)
+    """Blend towards magenta where the network was least sure, on this photo's own scale: its
+    surest 60 % of pixels stay clear and the shade grows to its least sure (a whole photo is
+    usually above half of the total doubt, which would shade everything)."""
+    lo, hi = np.percentile(uncertainty, [60, 99])
+    u = np.clip((uncertainty - lo) / max(hi - lo, 1e-6), 0, 1)[..., None].astype(np.float32) * 0.8
     tint = np.array([230, 0, 200, 255], np.float32)
     out = rgbx.astype(np.float32) * (1 - u) + tint * u
     return out.astype(np.uint8)

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -250,10 +252,11 @@ def test_inspector_shows_the_hues_of_near_black_pixels(qtbot, win, tmp_path):
     Image.fromarray(grey).save(tmp_path / "dark.png")
     open_and_wait(qtbot, win, tmp_path / "dark.png")
     win.inspect_pixel(10, 30)
-    assert win.inspector.header.text().endswith("L = 0.8 (shown at 25)")  # grey 3 is L 0.82
+    win.inspector.details.setChecked(True)  # the Lab figures, one click away
+    assert win.inspector.numbers.text().startswith("L = 0.8 (colours drawn at L 25)")  # grey 3 is L 0.82
     np.testing.assert_array_equal(win.inspector.plane.colours, bin_colours(25))
     win.inspect_pixel(80, 30)  # mid grey: drawn at its own lightness, no note
-    assert "shown at" not in win.inspector.header.text()
+    assert "drawn at" not in win.inspector.numbers.text()
     np.testing.assert_array_equal(win.inspector.plane.colours, bin_colours(win.inspector.plane.report.L))
 
 
@@ -411,3 +414,34 @@ def test_adjustments_and_the_temperature_are_live_and_undoable(qtbot, win, photo
     assert win.session.pred.look == Look(saturation=0.0) and win.adjustments.sliders["warmth"].value() == 0
     win.actions.undo.trigger()
     assert win.session.pred.look == Look() and win.adjustments.sliders["saturation"].value() == 100
+
+
+def test_inspector_speaks_plainly_and_forgets_the_last_pixel(qtbot, win, photo):
+    from colorizer_app.words import certainty_words, colour_name
+
+    assert colour_name(0, 0) == "grey" and colour_name(10, -50) == "blue" and colour_name(-40, 40) == "green"
+    assert certainty_words(0.1) == "very sure" and certainty_words(5.7) == "guessing"
+    open_and_wait(qtbot, win, photo)
+    win.inspect_pixel(20, 30)
+    first = win.inspector.modes.item(0).text()
+    assert re.fullmatch(r"[a-z -]+: \d+ %", first)  # 'deep blue: 23 %', no Lab figures until asked
+    assert win.inspector.sure_label.text().startswith("How sure: ")
+    assert not win.inspector.numbers.isVisible()
+    win.open_path(str(photo))  # reopening (as Page Down or a model switch do) clears the old pixel
+    qtbot.waitUntil(lambda: win.inspector.modes.count() == 0, timeout=30000)
+    assert win.inspector.header.text().startswith("Click a pixel")
+
+
+def test_uncertainty_overlay_shades_only_the_least_sure_part_and_has_a_legend(qtbot, win, photo):
+    from colorizer_app.window import shade_uncertainty
+
+    rgbx = np.full((10, 10, 4), 128, np.uint8)
+    doubt = np.linspace(0.55, 0.75, 100).reshape(10, 10)  # a whole photo above half of the total doubt
+    shaded = shade_uncertainty(rgbx, doubt)
+    assert (shaded == rgbx).all(axis=2).sum() >= 60  # its surest 60 % stay clear
+    assert shaded[9, 9, 1] < 60  # its least sure pixel is strongly magenta (green channel gone)
+    open_and_wait(qtbot, win, photo)
+    win.actions.overlay.trigger()
+    assert win.overlay_legend.isVisibleTo(win) and "least sure" in win.overlay_legend.text()
+    win.actions.overlay.trigger()
+    assert not win.overlay_legend.isVisibleTo(win)
