@@ -16,6 +16,7 @@ def make_action(window: QMainWindow, text, slot, shortcut=None, icon=None, tip=N
     a = QAction(text, window)
     if icon:
         a.setIcon(qta.icon(icon, color=window.palette().text().color()))
+        a.setProperty("icon_name", icon)  # to redraw it in a new theme's colour
     if shortcut:
         a.setShortcuts(shortcut if isinstance(shortcut, list) else [QKeySequence(shortcut)])
     if tip:
@@ -35,7 +36,7 @@ class Actions:
 
         self.open = act("&Open…", w.open_dialog, SK.Open, "fa5s.folder-open", "Open a photo (Ctrl+O)")
         self.save = act("Save &As…", w.save_dialog, "Ctrl+Shift+S", "fa5s.save", "Save the full-resolution result")
-        self.before_after = act("Save &Before/After…", w.save_before_after_dialog, None, None,
+        self.before_after = act("Save &Before/After…", w.save_before_after_dialog, "Ctrl+B", None,
                                 "Save the grey photo beside its colourisation")  # fmt: skip
         self.export = act("&Export Folder…", w.export_folder, "Ctrl+E", "fa5s.images", "Colourise a whole folder")
         self.next = act("&Next Photo in Folder", lambda: w.step_photo(1), "PgDown", "fa5s.arrow-right", "Next photo (Page Down)")
@@ -72,6 +73,11 @@ class Actions:
                            self.save_hints, self.clear_hints)  # enabled once one is open
         for a in (*self.need_photo, self.undo, self.redo):
             a.setEnabled(False)
+
+    def recolour_icons(self, colour) -> None:
+        for a in vars(self).values():
+            if isinstance(a, QAction) and a.property("icon_name"):
+                a.setIcon(qta.icon(a.property("icon_name"), color=colour))
 
 
 def build_menus_and_toolbar(w, a: Actions, current_theme: str):

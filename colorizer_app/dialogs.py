@@ -75,6 +75,13 @@ class ExportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
+        self._output_follows = True  # until the user types or picks an output folder of their own
+        self.input_edit.textChanged.connect(self._follow_input)
+        self.output_edit.textEdited.connect(lambda _text: setattr(self, "_output_follows", False))
+
+    def _follow_input(self, folder: str) -> None:
+        if self._output_follows:
+            self.output_edit.setText(str(Path(folder) / "colorized") if folder.strip() else "")
 
     def options(self) -> BatchOptions:
         return BatchOptions(
@@ -114,7 +121,7 @@ def card_html(card: dict) -> str:
         "Architecture": card.get("architecture", card.get("arch")),
         "Default temperature": card.get("default_T"),
         "Rebalancing lambda": card.get("lambda"),
-        "Weights": card.get("path"),
+        "Weights": Path(card["path"]).name if card.get("path") else None,  # not the folders of this machine
     }
     rows.append(
         "<table cellpadding='3'>"
@@ -130,9 +137,8 @@ def card_html(card: dict) -> str:
         )
     metrics = card.get("metrics")
     if isinstance(metrics, dict):
-        columns = ("", "set", "AuC raw", "AuC rebalanced", "colourfulness ratio", "rebalanced − Gray, 90% interval",
-                   "recognised as the original, top-1 %")  # fmt: skip
-        head = "".join(f"<th>{h}</th>" for h in columns)
+        columns = ("", "set", "raw", "rebal.", "colourful", "rebal. − Gray", "recognised")  # AuC; 90 % interval; top-1 %
+        head = "".join(f"<th nowrap align='left'>{h}</th>" for h in columns)
         rows.append(f"<h3>Evaluation</h3><table cellpadding='3'><tr>{head}</tr>")
         for name, sets in metrics.items():
             for set_name, m in sets.items():

@@ -3,6 +3,7 @@ into model.inference.session / model.inference.pipeline, and the network runs in
 
 from __future__ import annotations
 
+import html
 from importlib import metadata
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from model.io.images import SUFFIX_FORMAT
 from model.nets.registry import is_bundled
 
 from .actions import Actions, build_menus_and_toolbar
-from .dialogs import BatchProgress, ExportDialog, ModelCardDialog, card_html
+from .dialogs import BatchProgress, ExportDialog, ModelCardDialog
 from .hint_tool import HintTool, display_colour
 from .inspector import Inspector
 from .model_menu import fill_model_menu
@@ -45,7 +46,7 @@ from .widgets import AdjustmentsPanel, TemperatureControl
 from .worker import WorkerThread, new_job_id
 
 OPEN_FILTER = "Photos (*.jpg *.jpeg *.png *.tif *.tiff *.webp *.bmp *.gif);;All files (*)"
-SAVE_FILTER = "PNG (*.png);;JPEG (*.jpg);;TIFF (*.tif);;WebP (*.webp)"
+SAVE_FILTER = "PNG (*.png);;JPEG (*.jpg *.jpeg);;TIFF (*.tif *.tiff);;WebP (*.webp)"
 FULL_RES_LIVE_LIMIT = 12_000_000  # above this, the views keep the preview and saving renders full size
 MAX_RECENT = 8
 HINTS_FILTER = "Colour hints (*.json);;All files (*)"
@@ -560,9 +561,10 @@ class MainWindow(QMainWindow):
         if s is None:
             return
         src = s.image.path
-        ext = src.suffix if src.suffix.lower() in SUFFIX_FORMAT else ".png"
-        suggestion = str(Path(self._last_folder("lastSaveFolder")) / f"{src.stem}_color{ext}")
-        path, _ = QFileDialog.getSaveFileName(self, "Save colourised photo", suggestion, SAVE_FILTER)
+        ext = src.suffix.lower() if src.suffix.lower() in SUFFIX_FORMAT else ".png"
+        folder = self.settings.value("lastSaveFolder") or str(src.parent)  # first save: beside the photo
+        suggestion = str(Path(folder) / f"{src.stem}_color{ext}")
+        path, _ = QFileDialog.getSaveFileName(self, "Save colourised photo", suggestion, SAVE_FILTER, filter_for(ext))
         if path:
             self.save_to(path)
 
@@ -589,8 +591,9 @@ class MainWindow(QMainWindow):
         s = self.session
         if s is None:
             return
-        suggestion = str(Path(self._last_folder("lastSaveFolder")) / f"{s.image.path.stem}_before_after.jpg")
-        path, _ = QFileDialog.getSaveFileName(self, "Save before and after", suggestion, SAVE_FILTER)
+        folder = self.settings.value("lastSaveFolder") or str(s.image.path.parent)
+        suggestion = str(Path(folder) / f"{s.image.path.stem}_before_after.jpg")
+        path, _ = QFileDialog.getSaveFileName(self, "Save before and after", suggestion, SAVE_FILTER, filter_for(".jpg"))
         if path:
             self.save_before_after_to(path)
 
@@ -680,6 +683,15 @@ class MainWindow(QMainWindow):
     def set_theme(self, name: str) -> None:
         self.settings.setValue("theme", name)
         apply_theme(QApplication.instance(), name)
+        self.refresh_theme()
+
+    def refresh_theme(self) -> None:
+        """Icons and photo areas follow the palette now, not at the next start."""
+        palette = QApplication.instance().palette()  # the window's own follows only after the event loop turns
+        self.actions.recolour_icons(palette.text().color())
+        for v in (self.original_view, self.colour_view):
+            v.setBackgroundBrush(palette.window())
+        self._show_hint_colour()
 
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():
@@ -704,12 +716,14 @@ class MainWindow(QMainWindow):
     @Slot()
     def about(self) -> None:
         card = self.colorizer.card if self.colorizer else {}
+        model = html.escape(str(card.get("title", card.get("name", "none loaded"))))
         QMessageBox.about(
             self,
             "About Colorizer",
             f"<h3>Colorizer {app_version()}</h3><p>Colour for black-and-white photographs, after Zhang, Isola &amp; "
             "Efros, <i>Colorful Image Colorization</i> (ECCV 2016).</p><p>The code is MIT-licensed; the bundled "
-            "weights are for research / non-commercial use only.</p>" + card_html(card),
+            f"weights are for research / non-commercial use only.</p><p>Model: {model}. Its card (training data and "
+            "their terms, evaluation): Model &gt; Model Card.</p>",
         )
 
     def closeEvent(self, event) -> None:
@@ -727,6 +741,12 @@ class MainWindow(QMainWindow):
         self._place_legend()
         if self.session is None:
             self.hint.move(10, 10)
+
+
+def filter_for(ext: str) -> str:
+    """The save dialog's filter that shows files like the suggested name (else they are hidden)."""
+    return next((f for f in SAVE_FILTER.split(";;") if f"*{ext.lower()}" in f or (ext == ".jpeg" and "*.jpg" in f)),
+                SAVE_FILTER.split(";;")[0])  # fmt: skip
 
 
 def app_version() -> str:

@@ -445,3 +445,27 @@ def test_uncertainty_overlay_shades_only_the_least_sure_part_and_has_a_legend(qt
     assert win.overlay_legend.isVisibleTo(win) and "least sure" in win.overlay_legend.text()
     win.actions.overlay.trigger()
     assert not win.overlay_legend.isVisibleTo(win)
+
+
+def test_rough_edges_about_save_filter_theme_and_export_folder(qtbot, win, monkeypatch):
+    from colorizer_app.dialogs import ExportDialog
+    from colorizer_app.window import filter_for
+
+    shown = []
+    monkeypatch.setattr(window_module.QMessageBox, "about", lambda parent, title, text: shown.append(text))
+    win.about()
+    assert len(shown[0]) < 700 and "Model Card" in shown[0]  # the card is one menu away, not inside the box
+    assert filter_for(".jpg") == "JPEG (*.jpg *.jpeg)" and filter_for(".tif").startswith("TIFF")
+    win.set_theme("dark")
+    icon = win.actions.open.icon().pixmap(16, 16).toImage()
+    lightest = max(icon.pixelColor(x, y).lightness() for x in range(16) for y in range(16) if icon.pixelColor(x, y).alpha())
+    assert lightest > 180  # drawn in the dark palette's light text colour at once
+    assert win.colour_view.backgroundBrush().color().lightness() < 80
+    win.set_theme("light")
+    dialog = ExportDialog(win, "/photos/a")
+    dialog.input_edit.setText("/photos/b")  # typed: the output follows
+    assert dialog.output_edit.text() == "/photos/b/colorized"
+    dialog.output_edit.textEdited.emit("/elsewhere")  # the user's own choice stays
+    dialog.output_edit.setText("/elsewhere")
+    dialog.input_edit.setText("/photos/c")
+    assert dialog.output_edit.text() == "/elsewhere"

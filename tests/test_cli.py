@@ -1,5 +1,6 @@
 """Every command ends a user's mistake the same way: one line 'PROG: error: ...' and exit status 2."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -45,3 +46,25 @@ def test_colorizer_train_refuses_an_empty_folder(tmp_path, capsys):
 def test_colorizer_train_refuses_cuda_where_there_is_none(tmp_path, capsys):
     code = train.main(["--data", str(tmp_path), "--out", str(tmp_path / "run"), "--device", "cuda"])
     check_usage_error(code, capsys, "colorizer-train", "no CUDA device")
+
+
+def test_every_command_has_a_version(capsys):
+    for main, prog in ((colorize.main, "colorize"), (train.main, "colorizer-train"), (evaluate.main, "colorizer-eval")):
+        with pytest.raises(SystemExit) as done:
+            main(["--version"])
+        assert done.value.code == 0 and capsys.readouterr().out.startswith(f"{prog} ")
+
+
+def test_progress_speaks_of_speed_without_the_warm_up():
+    assert colorize.speed_text(1, 100, 0.0) == "measuring speed"
+    assert colorize.speed_text(11, 101, 60.0) == "10.0 img/min, about 9:00 left"  # 10 files after the first, in a minute
+
+
+def test_colorize_progress_line_has_no_empty_fields(tmp_path, capsys):
+    from PIL import Image
+
+    for i in range(3):
+        Image.fromarray(np.full((48, 64), 40 * i, np.uint8)).save(tmp_path / f"p{i}.png")
+    assert colorize.main([str(tmp_path), "-o", str(tmp_path / "out"), "--device", "cpu"]) == 0
+    err = capsys.readouterr().err
+    assert ", ," not in err and "img/min" in err

@@ -8,8 +8,10 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import time
 from pathlib import Path
 
+from model.cli.common import add_version
 from model.errors import UserError, run_command
 from model.inference.batch import (
     BatchOptions,
@@ -28,20 +30,41 @@ from model.inference.pipeline import Colorizer
 from model.lab.look import Look
 
 
+def speed_text(done: int, total: int, since_first: float) -> str:
+    """Images a minute and the time left, from the files after the first (the first one's time
+    includes loading the network and would inflate the estimate)."""
+    if done < 2 or since_first <= 0:
+        return "measuring speed"
+    per_minute = (done - 1) / since_first * 60
+    left = round((total - done) / per_minute * 60)
+    return f"{per_minute:.1f} img/min, about {left // 60}:{left % 60:02d} left"
+
+
+def bundled_names() -> list[str]:
+    from model.nets.registry import bundled_models
+
+    try:
+        return [e.name for e in bundled_models()]
+    except (OSError, ValueError):  # an incomplete installation still prints its help
+        return []
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="colorize", description="Colourise black-and-white photos (Zhang et al., ECCV 2016).")
     p.add_argument("inputs", nargs="*", metavar="INPUT", help="photos or folders")
     p.add_argument("-o", "--output", metavar="OUTDIR", help="output folder (mirrors the input tree)")
     p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders")
-    p.add_argument("-T", "--temperature", type=float, help="annealed-mean temperature, 0..1 (default: the model's)")
-    p.add_argument("--format", choices=["keep", "png", "jpg", "tiff", "webp"], default="keep")
+    p.add_argument("-T", "--temperature", type=float,
+                   help="annealed-mean temperature, 0..1: lower is more vivid, higher calmer (default: the model's)")
+    p.add_argument("--format", choices=["keep", "png", "jpg", "tiff", "webp"], default="keep",
+                   help="output format; keep: the input's own where it can be written, else PNG")
     p.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality (1-100)")
     p.add_argument("--suffix", default="_color", help="added to each output's name (default: _color)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--skip-existing", action="store_true", help="leave existing outputs alone (the default)")
     g.add_argument("--overwrite", action="store_true", help="replace existing outputs")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    p.add_argument("--model", help="a weights file, or the name of a bundled model")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="auto: CUDA when present, else the CPU")
+    p.add_argument("--model", help=f"a bundled model ({', '.join(bundled_names())}; the first is the default) or a weights file")
     p.add_argument("--jobs", type=int, default=2, help="threads that load and save while the network runs")
     p.add_argument("--shard", default="1/1", metavar="K/N", help="process only the K-th of N slices of the inputs")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -53,6 +76,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--hints", metavar="FILE", help='colour hints for the photos, JSON: {"hints": [{"x": 120, "y": 80, '
                    '"srgb": "#c03030"}, ...]} in each photo\'s pixels (as the app saves them)')
     p.add_argument("--merge-reports", metavar="OUTDIR", help="merge the shard reports in OUTDIR into one, then exit")
+    add_version(p)
     args = p.parse_args(argv)
     if args.merge_reports is None and (not args.inputs or args.output is None):
         p.error("give INPUT... and -o OUTDIR (or --merge-reports OUTDIR)")
@@ -110,9 +134,10 @@ def colorize(args: argparse.Namespace) -> int:
         unit="img",
         disable=args.no_progress or not jobs,
         file=sys.stderr,
-        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {postfix}]",
+        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}{postfix}]",  # tqdm puts ", " before the postfix
     )
-    bar.set_postfix_str("0.0 img/min")
+    bar.set_postfix_str("starting")
+    first_done: list[float] = []  # when the first file was done: its time includes loading the network
 
     report_error: list[ReportError] = []
     try:
@@ -123,8 +148,9 @@ def colorize(args: argparse.Namespace) -> int:
     def progress(done: int, outcome) -> None:
         nonlocal report
         bar.update(1)
-        rate = bar.n / max(1e-9, bar.format_dict["elapsed"]) * 60
-        bar.set_postfix_str(f"{rate:.1f} img/min")
+        now = time.monotonic()
+        first_done[:] = first_done or [now]
+        bar.set_postfix_str(speed_text(bar.n, bar.total, now - first_done[0]))
         if report is not None:
             try:
                 report.add(outcome)

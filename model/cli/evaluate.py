@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from model.cli.common import add_version
 from model.errors import UserError, run_command
 from model.evaluation import turing
 from model.evaluation.categories import category_of
@@ -33,7 +34,8 @@ def main(argv=None) -> int:
     p.add_argument("--data", action="append", help="folder of colour photos (repeatable)")
     p.add_argument("--prior-from", help="weights file whose card holds the prior (default: the model's own)")
     p.add_argument("--sweep", action="store_true", help="temperatures 0.05..1 instead of the default, 1/6 and 0.38")
-    p.add_argument("-T", "--temperature", type=float, action="append", help="temperatures to evaluate")
+    p.add_argument("-T", "--temperature", type=float, action="append",
+                   help="temperatures to evaluate (repeatable; lower is more vivid)")
     p.add_argument("--sheet", help="write a contact sheet PNG of the --data folders' photos")
     p.add_argument("--category", help="the sheet shows only this category's photos (flowers, faces, food, ...)")
     p.add_argument("--no-truth", action="store_true", help="the sheet's photos are black-and-white (no truth column)")
@@ -44,7 +46,8 @@ def main(argv=None) -> int:
     p.add_argument("--turing-answers", nargs="+", metavar="ANSWERS.json", help="pool raters' answers files and report")
     p.add_argument("--hint-curve", metavar="OUT.png", help="AuC with 0..20 colour hints simulated from the truth, plotted")
     p.add_argument("--json", help="write the results here")
-    p.add_argument("--limit", type=int, default=0)
+    p.add_argument("--limit", type=int, default=0, help="at most this many photos of each --data folder (0: all)")
+    add_version(p)
     args = p.parse_args(argv)
     if not args.data and not args.turing_answers:
         p.error("--data is required (except with --turing-answers)")

@@ -10,6 +10,7 @@ import argparse
 import logging
 import sys
 
+from model.cli.common import add_version
 from model.errors import run_command
 from model.training.config import TrainConfig
 
@@ -61,6 +62,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--log-every", type=int, default=D.log_every)
     p.add_argument("--stop-at", type=int, default=D.stop_at, help="stop (with a checkpoint) at this step, as an interrupt would")
     p.add_argument("--threads", type=int, default=D.threads, help="torch threads (0: torch's choice)")
+    add_version(p)
     return p.parse_args(argv)
 
 
