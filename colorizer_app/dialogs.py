@@ -151,7 +151,10 @@ def card_html(card: dict) -> str:
                 recognised = m.get("recognition", {}).get("top1_agreement")
                 text += f"<td>{recognised:.0f}</td>" if recognised is not None else "<td></td>"
                 rows.append(f"<tr><td>{e(name)}</td><td>{e(set_name)}</td>{text}</tr>")
-        rows.append("</table>")
+        rows.append("</table><p><small>raw, rebal.: AuC of the ab-error CMF in %, raw and class-rebalanced; colourful: "
+                    "colourfulness over the truth's; rebal. − Gray: the 90% interval of the rebalanced margin over Gray "
+                    "on resampled photos; recognised: how often an ImageNet classifier names the result as it names "
+                    "the original, top-1 %.</small></p>")  # fmt: skip
         share = card.get("largest_image_share_of_rebalanced_weight")
         if isinstance(share, dict):
             rows.append(
