@@ -203,7 +203,7 @@ def test_model_card_shows_terms_metrics_and_sweep():
         html = card_html(entry.card)
         assert "non-commercial" in html and "Temperature sweep" in html and "kodak24" in html
         assert "90% interval" in html and "of the weight in val" in html
-        assert "Lite2 ImageNet classifier" in html and "recognised as the original" in html
+        assert "Lite2 ImageNet classifier" in html and "names the result as it names the original" in html
         assert entry.card["default_T"] in [float(k[2:]) for k in entry.card["temperature_sweep_val"]]
 
 
