@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from model.inference.batch import BatchOptions
+from model.inference.photo_settings import SettingsStore
 
 
 def _folder_row(edit: QLineEdit, title: str, parent: QWidget) -> QWidget:
@@ -60,6 +61,8 @@ class ExportDialog(QDialog):
         self.quality.setRange(1, 100)
         self.quality.setValue(92)
         self.overwrite = QCheckBox("Replace existing outputs (otherwise they are skipped)")
+        self.use_saved = QCheckBox("Use each photo's own settings where it has them (temperature, adjustments, hints)")
+        self.use_saved.setChecked(True)
         form = QFormLayout()
         form.addRow("Photos in:", _folder_row(self.input_edit, "Folder of photos", self))
         form.addRow("", self.recursive)
@@ -68,6 +71,7 @@ class ExportDialog(QDialog):
         form.addRow("Format:", self.format)
         form.addRow("JPEG/WebP quality:", self.quality)
         form.addRow("", self.overwrite)
+        form.addRow("", self.use_saved)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
         buttons.accepted.connect(self.accept)
@@ -90,6 +94,7 @@ class ExportDialog(QDialog):
             quality=self.quality.value(),
             existing="overwrite" if self.overwrite.isChecked() else "skip",
             recursive=self.recursive.isChecked(),
+            saved=SettingsStore() if self.use_saved.isChecked() else None,
         )
 
 

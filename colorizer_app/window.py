@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from model.errors import UserError
 from model.inference.batch import check_output_folder, plan_jobs
 from model.inference.hints import load_hints, save_hints
+from model.inference.photo_settings import SettingsStore
 from model.inference.pipeline import Colorizer
 from model.inference.session import Session
 from model.io.folders import neighbour_photo
@@ -160,6 +161,7 @@ class MainWindow(QMainWindow):
         self.adjustments = AdjustmentsPanel()
         self.adjustments.changed.connect(self._on_look_changed)
         self.adjustments.released.connect(self._request_full_resolution)
+        self.adjustments.released.connect(self._store_settings)
         self.adjustments_dock = QDockWidget("Adjustments", self)
         self.adjustments_dock.setObjectName("adjustments")
         self.adjustments_dock.setWidget(self.adjustments)
@@ -304,7 +306,7 @@ class MainWindow(QMainWindow):
         self._update_undo()
         self.hint_tool.selected = None
         self._redraw_hints()
-        session.set_look(self.adjustments.look(), record=False)  # the look stays from photo to photo
+        self._show_session_settings()
         self.inspector.show_report(None, None, session.temperature)
         for v in (self.original_view, self.colour_view):
             v.set_marker(None)
@@ -349,6 +351,7 @@ class MainWindow(QMainWindow):
         self._temperature_recorded = False
         if self.session is not None:
             self.session.set_temperature(T, record=False)
+            self._store_settings()
             self.refresh_preview()
             self._request_full_resolution()
 
@@ -443,6 +446,24 @@ class MainWindow(QMainWindow):
         if self.session is not None and self.session.redo():
             self._after_edit()
 
+    def _show_session_settings(self) -> None:
+        """The slider and the adjustments show the session's values (after opening, Undo, Redo)."""
+        s = self.session
+        self.temperature.blockSignals(True)
+        self.temperature.set_value(s.temperature)
+        self.temperature.blockSignals(False)
+        self.adjustments.set_look(s.pred.look)
+
+    def _store_settings(self) -> None:
+        """Keep this photo's settings for the next time it is opened or exported."""
+        s = self.session
+        if s is None or s.key is None:
+            return
+        try:
+            SettingsStore().save(s.key, s.settings())
+        except OSError as e:
+            self.statusBar().showMessage(f"Settings not kept: {e}", 8000)
+
     @Slot(object, bool)
     def _on_look_changed(self, look, starts: bool) -> None:
         if self.session is not None:
@@ -452,10 +473,8 @@ class MainWindow(QMainWindow):
 
     def _after_edit(self) -> None:
         if self.session is not None:  # Undo may have changed the temperature or the look: show them
-            self.temperature.blockSignals(True)
-            self.temperature.set_value(self.session.temperature)
-            self.temperature.blockSignals(False)
-            self.adjustments.set_look(self.session.pred.look)
+            self._show_session_settings()
+            self._store_settings()
         self._redraw_hints()
         self._update_undo()
         self.refresh_preview()
@@ -488,6 +507,7 @@ class MainWindow(QMainWindow):
         self._update_undo()
         self.preview_timer.start(0)  # coalesce: a stroke redraws once per event loop turn
         if finished:
+            self._store_settings()
             self._request_full_resolution()
 
     def _redraw_hints(self) -> None:

@@ -13,6 +13,7 @@ import traceback
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from model.inference.batch import run_batch
+from model.inference.photo_settings import SettingsStore, photo_key
 from model.inference.pipeline import Colorizer, lab_lut
 from model.inference.session import Session
 
@@ -59,6 +60,10 @@ class Worker(QObject):
                 return  # a newer photo was asked for meanwhile
             pred = colorizer.predict(image.L)
             session = Session(colorizer, image, pred, temperature)
+            session.key = photo_key(path)  # its saved settings, kept by content (model.inference.photo_settings)
+            saved = SettingsStore().load(session.key)
+            if saved is not None:
+                session.image.notes += ["its saved settings restored"] + session.apply_settings(saved)
             lab_lut()  # built here, not on the GUI thread at the first slider move
         except Exception as e:  # reported to the user as a dialog, never a crash
             self.failed.emit(job, f"Cannot open {path}", describe(e))

@@ -25,3 +25,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "train_extra" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def own_settings_store(tmp_path, monkeypatch):
+    """Every test keeps per-photo settings in its own folder, never in the user's store."""
+    monkeypatch.setenv("COLORIZER_SETTINGS_DIR", str(tmp_path / "photo-settings"))

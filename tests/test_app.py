@@ -469,3 +469,22 @@ def test_rough_edges_about_save_filter_theme_and_export_folder(qtbot, win, monke
     dialog.output_edit.setText("/elsewhere")
     dialog.input_edit.setText("/photos/c")
     assert dialog.output_edit.text() == "/elsewhere"
+
+
+def test_a_photos_settings_come_back_when_it_is_reopened(qtbot, win, photo, tmp_path):
+    from model.lab.look import Look
+
+    open_and_wait(qtbot, win, photo)
+    win.session.add_hint(30, 40, (40.0, 30.0))
+    win._on_hints_changed(True)
+    win.adjustments.sliders["warmth"].setValue(15)
+    win.temperature.set_value(0.8)
+    other = tmp_path / "other.png"
+    Image.fromarray(colour(80, 60)).convert("L").save(other)
+    open_and_wait(qtbot, win, other)
+    assert win.session.pred.hints == [] and win.adjustments.look() == Look()  # another photo: its own (none)
+    open_and_wait(qtbot, win, photo)
+    s = win.session
+    assert [h.ab for h in s.pred.hints] == [(40.0, 30.0)] and s.pred.look == Look(warmth=15.0)
+    assert s.temperature == pytest.approx(0.8, abs=0.01) and win.temperature.value() == pytest.approx(0.8, abs=0.01)
+    assert win.adjustments.sliders["warmth"].value() == 15 and not s.can_undo()

@@ -240,3 +240,35 @@ def test_colorize_takes_the_look_options(tmp_path, capsys):
     assert r > b + 20 and g > b + 10  # grey made warm: yellowish everywhere
     assert colorize([*run, "-o", str(tmp_path / "bad"), "--tint", "500"]) == 2
     assert "tint 500.0: must be a number from -60 to 60" in capsys.readouterr().err
+
+
+def test_photo_settings_are_kept_by_content_and_used_by_colorize(tmp_path, capsys):
+    from model.cli.colorize import main as colorize
+    from model.inference.photo_settings import PhotoSettings, SettingsStore, photo_key
+    from model.lab.look import Look
+
+    L = two_regions(128, 96)
+    gray = np.round(lab_to_rgb(np.dstack([L, np.zeros_like(L), np.zeros_like(L)]))[..., 0] * 255).astype(np.uint8)
+    Image.fromarray(gray).save(tmp_path / "scan.png")
+    store = SettingsStore()
+    mine = PhotoSettings(0.5, Look(warmth=20.0), [], [Hint(20, 48, (10.0, -60.0))])
+    store.save(photo_key(tmp_path / "scan.png"), mine)
+    (tmp_path / "renamed.png").write_bytes((tmp_path / "scan.png").read_bytes())  # same content, same settings
+    assert store.load(photo_key(tmp_path / "renamed.png")) == mine
+    run = [str(tmp_path / "renamed.png"), "--device", "cpu", "--no-progress", "--format", "png"]
+    assert colorize([*run, "-o", str(tmp_path / "own")]) == 0
+    assert "its own saved settings (T 0.5, 1 hints, 0 modes)" in capsys.readouterr().out
+    own = np.asarray(Image.open(tmp_path / "own" / "renamed_color.png")).astype(int)
+    r, g, b = own[48, 20]
+    assert b > r + 30  # the saved blue hint (b -60, warmed by 20: still blue)
+    assert colorize([*run, "-o", str(tmp_path / "plain"), "--ignore-saved"]) == 0
+    plain = np.asarray(Image.open(tmp_path / "plain" / "renamed_color.png")).astype(int)
+
+    def yellowness(rgb):
+        return float(((rgb[..., 0] + rgb[..., 1]) / 2 - rgb[..., 2]).mean())
+
+    assert yellowness(own[:, 100:]) > yellowness(plain[:, 100:]) + 10  # the saved warmth, away from the hint
+    store.file_for(photo_key(tmp_path / "scan.png")).write_text("{damaged")
+    assert store.load(photo_key(tmp_path / "scan.png")) is None  # ignored, not a crash
+    store.save(photo_key(tmp_path / "scan.png"), PhotoSettings())  # nothing left to keep: forgotten
+    assert not store.has(photo_key(tmp_path / "scan.png"))

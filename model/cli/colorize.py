@@ -26,6 +26,7 @@ from model.inference.batch import (
     text_of,
 )
 from model.inference.hints import load_hints
+from model.inference.photo_settings import SettingsStore
 from model.inference.pipeline import Colorizer
 from model.lab.look import Look
 
@@ -73,6 +74,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="shift towards yellow (+) or blue (-), in ab units (-60..60; 0 unchanged)")
     p.add_argument("--tint", type=float, default=0.0, metavar="T",
                    help="shift towards magenta (+) or green (-), in ab units (-60..60; 0 unchanged)")
+    p.add_argument("--ignore-saved", action="store_true",
+                   help="do not use the settings saved for a photo in the app (its temperature, adjustments, hints)")
     p.add_argument("--hints", metavar="FILE", help='colour hints for the photos, JSON: {"hints": [{"x": 120, "y": 80, '
                    '"srgb": "#c03030"}, ...]} in each photo\'s pixels (as the app saves them)')
     p.add_argument("--merge-reports", metavar="OUTDIR", help="merge the shard reports in OUTDIR into one, then exit")
@@ -113,6 +116,7 @@ def colorize(args: argparse.Namespace) -> int:
         parse_shard(args.shard),
         tuple(load_hints(args.hints)) if args.hints else (),
         Look(args.saturation, args.warmth, args.tint),
+        None if args.ignore_saved else SettingsStore(),
     )
     if not args.output.strip():
         raise UserError("-o: the output folder name is empty")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from model.errors import UserError
 from model.inference.hints import Hint, check_inside
+from model.inference.photo_settings import SettingsStore, photo_key
 from model.inference.pipeline import Colorizer
 from model.io.atomic import HOST_TAG, TEMP_PREFIX, TEMP_SUFFIX, atomic_write_bytes, process_alive, temporary_path_owner
 from model.io.folders import PHOTO_SUFFIXES, UNSUPPORTED_SUFFIXES
@@ -66,6 +67,7 @@ class BatchOptions:
     shard: tuple[int, int] = (1, 1)  # K of N, 1-based
     hints: tuple[Hint, ...] = ()  # colour hints for every photo, in its own pixels (colorize --hints)
     look: Look = field(default_factory=Look)  # saturation, warmth, tint
+    saved: SettingsStore | None = None  # each photo's own saved settings, where it has them, win over the above
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -300,10 +302,10 @@ def run_batch(
         except Exception as e:  # a reader's bug on a file nobody foresaw
             return None, f"{job.source.name}: cannot read image ({type(e).__name__}: {e})"
 
-    def save(job: Job, image: LoadedImage, pred, t0: float) -> Outcome:
+    def save(job: Job, image: LoadedImage, pred, t0: float, T: float, used: list[str]) -> Outcome:
         fmt = output_format(job.source, options.fmt)
         try:
-            notes = render_and_save(colorizer, image, pred, job.output, T, fmt, options.quality)
+            notes = used + render_and_save(colorizer, image, pred, job.output, T, fmt, options.quality)
         except (ImageSaveError, OSError, MemoryError, ValueError) as e:
             return Outcome(str(job.source), str(job.output), "failed", _one_line(e), job.notes + image.notes)
         except Exception as e:
@@ -327,13 +329,12 @@ def run_batch(
                 record(Outcome(str(job.source), str(job.output), "failed", _one_line(error), list(job.notes)))
                 continue
             try:
-                check_inside(list(options.hints), image.size)
                 pred = colorizer.predict(image.L)
-                pred.hints, pred.look = list(options.hints), options.look
+                T_job, used = apply_saved_or_options(colorizer, image, pred, job.source, options, T)
             except Exception as e:  # a hint off this photo, out of memory, or a shape the network cannot take
                 record(Outcome(str(job.source), str(job.output), "failed", _one_line(e), list(job.notes)))
                 continue
-            saves.append(pool.submit(save, job, image, pred, t0))
+            saves.append(pool.submit(save, job, image, pred, t0, T_job, used))
             while saves and (saves[0].done() or len(saves) > workers):  # in order, at most `workers` pending
                 record(saves.pop(0).result())
         for f in saves:
@@ -342,6 +343,24 @@ def run_batch(
             if f is not None:
                 f.cancel()
     return outcomes
+
+
+def apply_saved_or_options(colorizer: Colorizer, image: LoadedImage, pred, source: Path, options: BatchOptions,
+                           T: float) -> tuple[float, list[str]]:  # fmt: skip
+    """The photo's own saved settings when it has them (set in the app), else the batch's options;
+    returns the temperature to render at and a note for the report."""
+    settings = options.saved.load(photo_key(source)) if options.saved is not None else None
+    if settings is None:
+        check_inside(list(options.hints), image.size)
+        pred.hints, pred.look = list(options.hints), options.look
+        return T, []
+    pred.look = settings.look
+    for x, y, q in settings.modes:
+        colorizer.choose_mode(pred, x, y, q)
+    check_inside(settings.hints, image.size)
+    pred.hints = list(settings.hints)
+    T_own = settings.temperature if settings.temperature is not None else T
+    return T_own, [f"its own saved settings (T {T_own:.3g}, {len(settings.hints)} hints, {len(settings.modes)} modes)"]
 
 
 def _one_line(e) -> str:

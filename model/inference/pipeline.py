@@ -47,6 +47,7 @@ class ModeEdit:
 
     mask: np.ndarray  # (h, w) bool on the 1/4 grid
     bin: int
+    at: tuple[float, float] | None = None  # the photo pixel it was chosen at: how it is kept and redone
 
 
 @dataclass
@@ -228,7 +229,7 @@ class Colorizer:
         return labels == labels[cy, cx]
 
     def choose_mode(self, pred: Prediction, x: float, y: float, q: int) -> ModeEdit:
-        edit = ModeEdit(self.mode_region(pred, x, y, q), int(q))
+        edit = ModeEdit(self.mode_region(pred, x, y, q), int(q), (float(x), float(y)))
         pred.edits.append(edit)
         return edit
 

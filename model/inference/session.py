@@ -12,9 +12,12 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from model.errors import UserError
 from model.inference.hints import DEFAULT_RADIUS, Hint, check_inside
+from model.inference.photo_settings import PhotoSettings
 from model.inference.pipeline import Colorizer, ModeEdit, PixelReport, Prediction, lightness_index
 from model.io.images import ImageSaveError, LoadedImage, save_image, to_8bit
+from model.lab.bins import Q
 from model.lab.color import gray_from_lightness
 from model.lab.look import Look
 
@@ -60,6 +63,7 @@ class Session:
         L_small = np.array(Image.fromarray(image.L).resize((w, h), Image.BILINEAR)) if (w, h) != image.size else image.L
         self.view = View(L_small, lightness_index(L_small), gray_from_lightness(L_small))
         self.last_decode_seconds = 0.0
+        self.key: str | None = None  # the photo's content key, where its settings are kept
         self._uncertainty: np.ndarray | None = None
 
     # ------------------------------------------------------------------ rendering
@@ -111,6 +115,30 @@ class Session:
             return None
         x, y = self.point
         return self.colorizer.inspect(self.pred, x, y, self.temperature, L=float(self.image.L[y, x]))
+
+    # ------------------------------------------------------------------ settings kept per photo
+    def settings(self) -> PhotoSettings:
+        modes = [(e.at[0], e.at[1], e.bin) for e in self.pred.edits if e.at is not None]
+        return PhotoSettings(self.temperature, self.pred.look, modes, list(self.pred.hints))
+
+    def apply_settings(self, settings: PhotoSettings) -> list[str]:
+        """Restore a photo's saved settings (not an undoable edit); returns notes on what was left out."""
+        notes = []
+        if settings.temperature is not None:
+            self.temperature = settings.temperature
+        self.pred.look = settings.look
+        w, h = self.image.size
+        for x, y, q in settings.modes:
+            if 0 <= x < w and 0 <= y < h and 0 <= q < Q:
+                self.colorizer.choose_mode(self.pred, x, y, q)
+            else:
+                notes.append(f"a saved mode choice at ({x:g}, {y:g}) does not fit this photo")
+        try:
+            check_inside(settings.hints, self.image.size)
+            self.pred.hints[:] = settings.hints
+        except UserError as e:
+            notes.append(f"saved hints left out: {e}")
+        return notes
 
     # ------------------------------------------------------------------ edits: modes and hints, undo
     def _state(self) -> tuple:
