@@ -94,6 +94,7 @@ def build_menus_and_toolbar(w, a: Actions, current_theme: str):
     add_all(view_menu, a.split, a.overlay, None, a.zoom_in, a.zoom_out, a.fit, a.actual)
     view_menu.addAction(w.inspector_dock.toggleViewAction())
     view_menu.addAction(w.adjustments_dock.toggleViewAction())
+    view_menu.addAction(w.filmstrip_dock.toggleViewAction())
     theme_menu = view_menu.addMenu("&Theme")
     theme_group = QActionGroup(w)
     for name in THEMES:

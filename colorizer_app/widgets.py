@@ -1,12 +1,25 @@
-"""Small widgets: the temperature slider on a log scale with the model's default marked."""
+"""Small widgets: the temperature slider on a log scale with the model's default marked, the
+adjustments (saturation, warmth, tint) and the filmstrip of the folder."""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPolygonF
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStyle, QStyleOptionSlider, QToolButton, QWidget
+import numpy as np
+from PySide6.QtCore import QPointF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap, QPolygonF
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSlider,
+    QStyle,
+    QStyleOptionSlider,
+    QToolButton,
+    QWidget,
+)
 
 T_MIN, T_MAX = 0.02, 1.0
 STEPS = 1000
@@ -182,3 +195,70 @@ class AdjustmentsPanel(QWidget):
         self.changed.emit(self.look(), starts)
         if not dragging:
             self.released.emit()
+
+
+class Filmstrip(QListWidget):
+    """The photos of the open photo's folder as thumbnails; the current one selected, those with
+    saved settings marked with an orange corner. Thumbnails arrive from a worker thread."""
+
+    photoChosen = Signal(str)
+    THUMB = 96
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setViewMode(QListWidget.ViewMode.IconMode)
+        self.setFlow(QListWidget.Flow.LeftToRight)
+        self.setWrapping(False)
+        self.setMovement(QListWidget.Movement.Static)
+        self.setIconSize(QSize(self.THUMB, self.THUMB))
+        self.setFixedHeight(self.THUMB + 52)
+        self.setUniformItemSizes(True)
+        self.setToolTip("The photos of this folder; an orange corner marks those with saved settings")
+        self.items: dict[Path, QListWidgetItem] = {}
+        self.thumbs: dict[Path, QPixmap] = {}
+        self.marked: set[Path] = set()
+        self.itemClicked.connect(lambda item: self.photoChosen.emit(item.data(Qt.ItemDataRole.UserRole)))
+
+    def set_photos(self, paths: list[Path]) -> None:
+        self.clear()
+        self.items, self.thumbs, self.marked = {}, {}, set()
+        blank = QPixmap(self.THUMB, self.THUMB)
+        blank.fill(QColor(128, 128, 128, 60))
+        for path in paths:
+            item = QListWidgetItem(QIcon(blank), path.name)
+            item.setData(Qt.ItemDataRole.UserRole, str(path))
+            item.setToolTip(str(path))
+            item.setSizeHint(QSize(self.THUMB + 16, self.THUMB + 40))
+            self.addItem(item)
+            self.items[path] = item
+
+    def set_thumbnail(self, path: Path, gray, has_settings: bool) -> None:
+        if path not in self.items:
+            return
+        h, w = gray.shape
+        image = QImage(np.ascontiguousarray(gray).data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+        self.thumbs[path] = QPixmap.fromImage(image)
+        self.mark(path, has_settings)
+
+    def mark(self, path: Path, has_settings: bool) -> None:
+        item = self.items.get(path)
+        if item is None:
+            return
+        (self.marked.add if has_settings else self.marked.discard)(path)
+        base = self.thumbs.get(path)
+        if base is None:
+            return
+        pixmap = base.copy()
+        if has_settings:
+            p = QPainter(pixmap)
+            p.setBrush(QColor(230, 120, 20))
+            p.setPen(Qt.PenStyle.NoPen)
+            p.drawPolygon(QPolygonF([QPointF(pixmap.width() - 22, 0), QPointF(pixmap.width(), 0), QPointF(pixmap.width(), 22)]))
+            p.end()
+        item.setIcon(QIcon(pixmap))
+
+    def set_current(self, path: Path) -> None:
+        item = self.items.get(path)
+        if item is not None:
+            self.setCurrentItem(item)
+            self.scrollToItem(item)

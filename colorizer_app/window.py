@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import qtawesome as qta
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -31,7 +31,7 @@ from model.inference.hints import load_hints, save_hints
 from model.inference.photo_settings import SettingsStore
 from model.inference.pipeline import Colorizer
 from model.inference.session import Session
-from model.io.folders import neighbour_photo
+from model.io.folders import neighbour_photo, photos_in
 from model.io.images import SUFFIX_FORMAT
 from model.nets.registry import is_bundled
 
@@ -43,7 +43,7 @@ from .model_menu import fill_model_menu
 from .theme import apply_theme
 from .turing_dialog import TuringDialog
 from .views import ImageView, ViewGroup, qimage_gray, qimage_rgb, qimage_rgbx
-from .widgets import AdjustmentsPanel, TemperatureControl
+from .widgets import AdjustmentsPanel, Filmstrip, TemperatureControl
 from .worker import WorkerThread, new_job_id
 
 OPEN_FILTER = "Photos (*.jpg *.jpeg *.png *.tif *.tiff *.webp *.bmp *.gif);;All files (*)"
@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
     requestSaveBeforeAfter = Signal(int, object, str, int)
     requestModel = Signal(int, str, str)
     requestBatch = Signal(int, object, object, object)
+    requestThumbnails = Signal(int, object)
 
     def __init__(self, settings: QSettings | None = None):
         super().__init__()
@@ -76,6 +77,8 @@ class MainWindow(QMainWindow):
         self.batch_job: int | None = None  # batches run beside opens and saves: their own job number
         self.batch_dialog: BatchProgress | None = None
         self.batch_result_box: QMessageBox | None = None
+        self.batch_outdir: Path | None = None
+        self.open_folder_button = None
         self.carried_hints: tuple[Path | None, list] = (None, [])  # kept when a model switch reopens the photo
         self.overlay_on = False
         self.device = str(self.settings.value("device", "auto"))
@@ -94,6 +97,11 @@ class MainWindow(QMainWindow):
         w.failed.connect(self._on_failed)
         w.batchProgress.connect(self._on_batch_progress)
         w.batchDone.connect(self._on_batch_done)
+        self.strip_threads = WorkerThread()  # thumbnails in their own thread: opening a photo never waits for them
+        self.requestThumbnails.connect(self.strip_threads.worker.thumbnails)
+        self.strip_threads.worker.thumbnailReady.connect(self._on_thumbnail)
+        self.strip_folder: Path | None = None
+        self.strip_job = 0
         self._build_views()
         self._build_controls()
         self._build_actions()
@@ -170,6 +178,12 @@ class MainWindow(QMainWindow):
         self.inspector_dock.setWidget(self.inspector)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inspector_dock)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.adjustments_dock)
+        self.filmstrip = Filmstrip()
+        self.filmstrip.photoChosen.connect(self.open_path)
+        self.filmstrip_dock = QDockWidget("Filmstrip", self)
+        self.filmstrip_dock.setObjectName("filmstrip")
+        self.filmstrip_dock.setWidget(self.filmstrip)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.filmstrip_dock)
         self._temperature_recorded = False
 
     def _build_actions(self) -> None:
@@ -317,6 +331,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{image.path.name} – Colorizer")
         self.statusBar().showMessage(f"Opened {image.path.name}{notes}", 8000)
         self._add_recent(str(image.path))
+        self._show_filmstrip(image.path)
         self.settings.setValue("lastFolder", str(image.path.parent))
         self._request_full_resolution()
 
@@ -463,6 +478,24 @@ class MainWindow(QMainWindow):
             SettingsStore().save(s.key, s.settings())
         except OSError as e:
             self.statusBar().showMessage(f"Settings not kept: {e}", 8000)
+            return
+        self.filmstrip.mark(s.image.path, not s.settings().is_empty)
+
+    # ------------------------------------------------------------------ filmstrip
+    def _show_filmstrip(self, path: Path) -> None:
+        if path.parent != self.strip_folder:  # a new folder: names now, thumbnails as they come
+            self.strip_folder = path.parent
+            photos = photos_in(path.parent)
+            self.filmstrip.set_photos(photos)
+            self.strip_job = new_job_id()
+            self.strip_threads.worker.latest_strip = self.strip_job
+            self.requestThumbnails.emit(self.strip_job, photos)
+        self.filmstrip.set_current(path)
+
+    @Slot(int, str, object, bool)
+    def _on_thumbnail(self, job: int, path: str, thumb, has_settings: bool) -> None:
+        if job == self.strip_job:
+            self.filmstrip.set_thumbnail(Path(path), thumb, has_settings)
 
     @Slot(object, bool)
     def _on_look_changed(self, look, starts: bool) -> None:
@@ -652,6 +685,7 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot export", str(e))
             return
         self.batch_job = new_job_id()
+        self.batch_outdir = outdir
         self.batch_dialog = BatchProgress(len(jobs), self)
         self.batch_dialog.canceled.connect(self.threads.worker.cancel_batch.set)
         self.batch_dialog.show()
@@ -677,8 +711,15 @@ class MainWindow(QMainWindow):
         )
         if failures:
             box.setDetailedText("\n".join(failures))
+        self.open_folder_button = box.addButton("Open Folder", QMessageBox.ButtonRole.ActionRole)
+        self.open_folder_button.clicked.connect(lambda: self.open_in_file_manager(self.batch_outdir))
+        box.addButton(QMessageBox.StandardButton.Close)
         box.open()
         self.batch_result_box = box
+
+    def open_in_file_manager(self, folder: Path) -> bool:
+        """Show a folder in the desktop's file manager (xdg-open and the like, through Qt)."""
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     # ------------------------------------------------------------------ settings, recent files, drops
     def _last_folder(self, key: str = "lastFolder") -> str:
@@ -751,6 +792,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("windowState", self.saveState())
         self.settings.setValue("temperature", self.temperature.value())
         self.threads.stop()
+        self.strip_threads.stop()
         super().closeEvent(event)
 
     def _place_legend(self) -> None:

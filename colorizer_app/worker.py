@@ -7,9 +7,11 @@ photo while the first computes simply replaces it.
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 import traceback
 
+import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from model.inference.batch import run_batch
@@ -24,6 +26,24 @@ def new_job_id() -> int:
     """Every request to the worker carries a number unique across kinds (open, render, save, model,
     batch, test); a result is used only if its number is still the latest of its kind."""
     return next(_JOB_IDS)
+
+
+THUMB_SIZE = 96
+
+
+def thumbnail_of(path, cache: dict) -> tuple[np.ndarray, str]:
+    """A small grey thumbnail of a photo and its settings key, cached by (path, size, mtime)."""
+    from PIL import Image, ImageOps
+
+    st = os.stat(path)
+    tag = (str(path), st.st_size, st.st_mtime_ns)
+    if tag not in cache:
+        with Image.open(path) as im:
+            im.draft("L", (THUMB_SIZE * 2, THUMB_SIZE * 2))
+            im = ImageOps.exif_transpose(im).convert("L")
+            im.thumbnail((THUMB_SIZE, THUMB_SIZE))
+        cache[tag] = (np.asarray(im).copy(), photo_key(path))
+    return cache[tag]
 
 
 def describe(exc: BaseException) -> str:
@@ -43,10 +63,13 @@ class Worker(QObject):
     batchDone = Signal(int, object)  # job id, list of outcomes
     failed = Signal(int, str, str)  # job id, what, message
     trialsReady = Signal(int, object)  # job id, list of turing.Trial
+    thumbnailReady = Signal(int, str, object, bool)  # job id, path, grey thumbnail (h, w) uint8, has saved settings
 
     def __init__(self):
         super().__init__()
         self.latest_open = 0
+        self.latest_strip = 0  # set from the GUI thread: a newer folder stops the thumbnails of the last
+        self.thumb_cache: dict = {}
         self.cancel_batch = threading.Event()
 
     @Slot(int, object, str, float)
@@ -70,6 +93,19 @@ class Worker(QObject):
             return
         if job == self.latest_open:
             self.opened.emit(job, session)
+
+    @Slot(int, object)
+    def thumbnails(self, job: int, paths) -> None:
+        """Filmstrip thumbnails, one signal each as it is made; cached by path, size and time."""
+        store = SettingsStore()
+        for path in paths:
+            if job != self.latest_strip:
+                return  # another folder was asked for meanwhile
+            try:
+                thumb, key = thumbnail_of(path, self.thumb_cache)
+                self.thumbnailReady.emit(job, str(path), thumb, store.has(key))
+            except Exception:  # a file that cannot be shown keeps its name-only entry
+                continue
 
     @Slot(int, object)
     def render(self, job: int, session: Session) -> None:
@@ -139,5 +175,6 @@ class WorkerThread:
 
     def stop(self) -> None:
         self.worker.cancel_batch.set()
+        self.worker.latest_strip = -1  # thumbnails still being made stop after the one in hand
         self.thread.quit()
         self.thread.wait(10000)

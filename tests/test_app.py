@@ -488,3 +488,29 @@ def test_a_photos_settings_come_back_when_it_is_reopened(qtbot, win, photo, tmp_
     assert [h.ab for h in s.pred.hints] == [(40.0, 30.0)] and s.pred.look == Look(warmth=15.0)
     assert s.temperature == pytest.approx(0.8, abs=0.01) and win.temperature.value() == pytest.approx(0.8, abs=0.01)
     assert win.adjustments.sliders["warmth"].value() == 15 and not s.can_undo()
+
+
+def test_filmstrip_shows_the_folder_marks_settings_and_opens_a_photo(qtbot, win, tmp_path):
+    for i in range(3):
+        Image.fromarray(colour(80 + 10 * i, 60)).convert("L").save(tmp_path / f"scan{i + 1}.png")
+    open_and_wait(qtbot, win, tmp_path / "scan2.png")
+    strip = win.filmstrip
+    assert [strip.item(i).text() for i in range(strip.count())] == ["scan1.png", "scan2.png", "scan3.png"]
+    assert strip.currentItem().text() == "scan2.png"
+    qtbot.waitUntil(lambda: len(strip.thumbs) == 3, timeout=30000)  # made off the GUI thread
+    assert strip.marked == set()
+    win.session.add_hint(10, 10, (30.0, 30.0))
+    win._on_hints_changed(True)  # kept: the strip marks it
+    assert strip.marked == {tmp_path / "scan2.png"}
+    strip.itemClicked.emit(strip.item(2))
+    qtbot.waitUntil(lambda: win.session is not None and win.session.image.path.name == "scan3.png", timeout=30000)
+    assert strip.currentItem().text() == "scan3.png"
+
+
+def test_export_offers_to_open_the_output_folder(qtbot, win, photo, tmp_path, monkeypatch):
+    opened = []
+    monkeypatch.setattr(window_module.QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    win.start_batch(str(photo.parent), str(tmp_path / "out"), BatchOptions(fmt="png"))
+    qtbot.waitUntil(lambda: win.batch_result_box is not None, timeout=30000)
+    win.open_folder_button.click()
+    assert opened == [str(tmp_path / "out")]
