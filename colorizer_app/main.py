@@ -27,14 +27,24 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("Colorizer")
     app.setWindowIcon(QIcon(str(icon_path())))
     app.setDesktopFileName("colorizer")  # Wayland matches the window to packaging/'s launcher by this
+    from .startup import StandIn, mark
     from .theme import apply_theme
-    from .window import MainWindow
 
-    apply_theme(app, str(QSettings("Colorizer", "Colorizer").value("theme", "system")))
+    settings = QSettings("Colorizer", "Colorizer")
+    apply_theme(app, str(settings.value("theme", "system")))
+    stand_in = StandIn(settings)  # on screen before torch is imported
+    stand_in.show()
+    app.processEvents()
+    mark("window")
+    from .window import MainWindow  # torch, the networks' code, the docks
+
     window = MainWindow()
     window.show()
+    stand_in.close()
+    app.processEvents()
+    mark("ready")
     if args.photo:
-        window.open_path(args.photo)
+        window.open_path(args.photo)  # opens once the worker has loaded the network
     return app.exec()
 
 

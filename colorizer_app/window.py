@@ -33,13 +33,14 @@ from model.inference.pipeline import Colorizer
 from model.inference.session import Session
 from model.io.folders import neighbour_photo, photos_in
 from model.io.images import SUFFIX_FORMAT
-from model.nets.registry import is_bundled
+from model.nets.registry import bundled_models, is_bundled
 
 from .actions import Actions, build_menus_and_toolbar
 from .dialogs import BatchProgress, ExportDialog, ModelCardDialog
 from .hint_tool import HintTool, display_colour
 from .inspector import Inspector
 from .model_menu import fill_model_menu
+from .startup import mark
 from .theme import apply_theme
 from .turing_dialog import TuringDialog
 from .views import ImageView, ViewGroup, qimage_gray, qimage_rgb, qimage_rgbx
@@ -80,6 +81,8 @@ class MainWindow(QMainWindow):
         self.batch_outdir: Path | None = None
         self.open_folder_button = None
         self.carried_hints: tuple[Path | None, list] = (None, [])  # kept when a model switch reopens the photo
+        self.model_loading = False
+        self.pending_open: str | None = None
         self.overlay_on = False
         self.device = str(self.settings.value("device", "auto"))
         self.threads = WorkerThread()
@@ -116,7 +119,8 @@ class MainWindow(QMainWindow):
         state = self.settings.value("windowState")
         if state is not None:
             self.restoreState(state)
-        self._set_model(self._initial_colorizer())
+        self._fill_model_menu()
+        self._load_initial_model()  # in the worker: the window is usable (and a photo can be picked) meanwhile
 
     # ------------------------------------------------------------------ construction
     def _build_views(self) -> None:
@@ -208,14 +212,18 @@ class MainWindow(QMainWindow):
             sb.addPermanentWidget(wdg)
 
     # ------------------------------------------------------------------ models
-    def _initial_colorizer(self) -> Colorizer | None:
+    def _load_initial_model(self) -> None:
         name = self.settings.value("model")
         try:
-            return Colorizer.load(name if isinstance(name, str) and is_bundled(name) else None, device=self.device)
-        except Exception as e:
-            message = f"The bundled model could not be loaded: {e}"
+            entries, problem = bundled_models(), "the installation is incomplete"
+        except (OSError, ValueError) as e:
+            entries, problem = [], str(e)
+        if not entries:
+            message = f"No bundled model was found ({problem})."
             QTimer.singleShot(0, lambda: self.show_error("No model", message))
-            return None
+            return
+        self.load_model(name if isinstance(name, str) and is_bundled(name) else entries[0].name)
+        self.statusBar().showMessage("Loading the model…")
 
     def _set_model(self, colorizer: Colorizer | None) -> None:
         self.colorizer = colorizer
@@ -235,6 +243,7 @@ class MainWindow(QMainWindow):
         fill_model_menu(self.model_menu, self, current, self.device)
 
     def load_model(self, name_or_path: str) -> None:
+        self.model_loading = True
         self.model_job = new_job_id()
         self._busy(True)
         self.requestModel.emit(self.model_job, name_or_path, self.device)
@@ -249,11 +258,15 @@ class MainWindow(QMainWindow):
     def _on_model_loaded(self, job: int, colorizer: Colorizer) -> None:
         if job != self.model_job:  # another model was asked for since
             return
+        self.model_loading = False
         self._busy(False)
         if is_bundled(colorizer.card.get("name", "")):
             self.settings.setValue("model", colorizer.card["name"])
         self._set_model(colorizer)
         self.statusBar().showMessage(f"Model: {colorizer.card.get('title', colorizer.card.get('name', 'weights file'))}", 5000)
+        if self.pending_open is not None:  # a photo asked for while the network was loading
+            path, self.pending_open = self.pending_open, None
+            self.open_path(path)
 
     @Slot()
     def load_weights_dialog(self) -> None:
@@ -275,6 +288,10 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str) -> None:
         if self.colorizer is None:
+            if self.model_loading:
+                self.pending_open = path
+                self.statusBar().showMessage(f"{Path(path).name} opens once the model is loaded…")
+                return
             self.show_error("No model", "Load a model from the Model menu first.")
             return
         self.job = new_job_id()
@@ -314,6 +331,7 @@ class MainWindow(QMainWindow):
         self.original_view.set_original(qimage_gray(session.view.gray8), image.size)
         self.colour_view.set_original(qimage_gray(session.view.gray8), image.size)
         self.refresh_preview()
+        mark("colour")
         self.views.fit()
         for a in self.actions.need_photo:
             a.setEnabled(True)
@@ -339,6 +357,8 @@ class MainWindow(QMainWindow):
     def _on_failed(self, job: int, what: str, message: str) -> None:
         if job in (self.job, self.model_job):
             self._busy(False)
+        if job == self.model_job:
+            self.model_loading, self.pending_open = False, None
         self.show_error(what, message)
 
     def show_error(self, title: str, message: str) -> None:

@@ -41,8 +41,10 @@ def win(qtbot, tmp_path, errors):
     w = MainWindow(settings)
     qtbot.addWidget(w)
     w.show()
+    qtbot.waitUntil(lambda: w.colorizer is not None, timeout=30000)  # the worker loads the network after the window shows
     yield w
     w.threads.stop()
+    w.strip_threads.stop()
 
 
 def open_and_wait(qtbot, w, path):
@@ -179,10 +181,11 @@ def test_settings_are_remembered(qtbot, tmp_path, photo, errors):
     w.close()
     w2 = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(w2)
+    qtbot.waitUntil(lambda: w2.colorizer is not None, timeout=30000)
     assert w2.temperature.value() == pytest.approx(0.2, rel=0.01)
     assert w2.recent_menu.actions()[0].toolTip() == str(photo)
     assert w2._last_folder() == str(photo.parent)
-    w2.threads.stop()
+    w2.close()
 
 
 def test_zoom_is_synchronised(qtbot, win, photo):
@@ -514,3 +517,25 @@ def test_export_offers_to_open_the_output_folder(qtbot, win, photo, tmp_path, mo
     qtbot.waitUntil(lambda: win.batch_result_box is not None, timeout=30000)
     win.open_folder_button.click()
     assert opened == [str(tmp_path / "out")]
+
+
+def test_a_photo_asked_for_while_the_network_loads_opens_when_it_is_ready(qtbot, tmp_path, photo, errors):
+    w = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(w)
+    w.show()
+    assert w.colorizer is None and w.model_loading  # the window came first
+    w.open_path(str(photo))  # e.g. from the command line or a drop, at once
+    qtbot.waitUntil(lambda: w.session is not None, timeout=30000)
+    assert w.session.image.path == photo and not errors
+    w.close()
+
+
+def test_the_stand_in_window_shows_before_torch_is_imported():
+    import subprocess
+    import sys
+
+    code = ("import sys; from PySide6.QtWidgets import QApplication; from PySide6.QtCore import QSettings; "
+            "app = QApplication([]); from colorizer_app.startup import StandIn; StandIn(QSettings('x', 'y')).show(); "
+            "print('torch' in sys.modules)")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().endswith("False")
