@@ -140,7 +140,7 @@ class MainWindow(QMainWindow):
         self.overlay_legend = QLabel(
             "<span style='background-color: rgb(230,0,200)'>&nbsp;&nbsp;&nbsp;&nbsp;</span> least sure of the colour "
             "in this photo &nbsp; <span style='background-color: rgb(200,140,190)'>&nbsp;&nbsp;&nbsp;&nbsp;</span> "
-            "less sure &nbsp; clear: the surest 60 %", self.colour_view)  # fmt: skip
+            "less sure &nbsp; clear: the surest 75 %", self.colour_view)  # fmt: skip
         self.overlay_legend.setStyleSheet("background: rgba(255,255,255,215); color: black; padding: 4px; border-radius: 3px;")
         self.overlay_legend.adjustSize()
         self.overlay_legend.hide()
@@ -840,9 +840,9 @@ def app_version() -> str:
 
 def shade_uncertainty(rgbx: np.ndarray, uncertainty: np.ndarray) -> np.ndarray:
     """Blend towards magenta where the network was least sure, on this photo's own scale: its
-    surest 60 % of pixels stay clear and the shade grows to its least sure (a whole photo is
+    surest 75 % of pixels stay clear and the shade grows to its least sure (a whole photo is
     usually above half of the total doubt, which would shade everything)."""
-    lo, hi = np.percentile(uncertainty, [60, 99])
+    lo, hi = np.percentile(uncertainty, [75, 99])
     u = np.clip((uncertainty - lo) / max(hi - lo, 1e-6), 0, 1)[..., None].astype(np.float32) * 0.8
     tint = np.array([230, 0, 200, 255], np.float32)
     out = rgbx.astype(np.float32) * (1 - u) + tint * u
