@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
         self.hint = QLabel("Open a black-and-white photo (Ctrl+O) or drop one here.", self.colour_view)
         self.hint.setStyleSheet("color: gray; font-size: 15px; padding: 20px;")
-        self.hint.adjustSize()
+        self.hint.setWordWrap(True)  # the view narrows when docks open beside it
         self.overlay_legend = QLabel(
             "<span style='background-color: rgb(230,0,200)'>&nbsp;&nbsp;&nbsp;&nbsp;</span> least sure of the colour "
             "in this photo &nbsp; <span style='background-color: rgb(200,140,190)'>&nbsp;&nbsp;&nbsp;&nbsp;</span> "
@@ -823,6 +823,8 @@ class MainWindow(QMainWindow):
         self._place_legend()
         if self.session is None:
             self.hint.move(10, 10)
+            self.hint.setFixedWidth(max(120, self.colour_view.width() - 20))
+            self.hint.adjustSize()
 
 
 def filter_for(ext: str) -> str:
