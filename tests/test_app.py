@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -539,3 +540,20 @@ def test_the_stand_in_window_shows_before_torch_is_imported():
             "print('torch' in sys.modules)")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().endswith("False")
+
+
+def test_save_as_suggests_the_photos_folder_and_a_filter_that_shows_the_name(qtbot, win, photo, monkeypatch):
+    asked = []
+
+    def dialog(parent, title, suggestion, filters, selected):
+        asked.append((suggestion, selected))
+        return "", ""
+
+    monkeypatch.setattr(window_module.QFileDialog, "getSaveFileName", dialog)
+    open_and_wait(qtbot, win, photo)
+    win.save_dialog()
+    suggestion, selected = asked[0]
+    assert Path(suggestion).parent == photo.parent and suggestion.endswith("photo_color.png") and selected.startswith("PNG")
+    win.save_before_after_dialog()
+    assert asked[1][0].endswith("photo_before_after.jpg") and asked[1][1].startswith("JPEG")
+    assert win.actions.before_after.shortcut().toString() == "Ctrl+B"
