@@ -45,7 +45,7 @@ def hint_curve_figure(result: dict, title: str, out: Path, size: tuple[int, int]
     """AuC (raw, rebalanced) against the number of hints, one line each, labelled."""
     W, H = size
     ml, mr, mt, mb = 56, 20, 34, 44
-    rows = result["hints"]
+    rows = {int(n): row for n, row in result["hints"].items()}  # JSON makes the counts strings
     ns = sorted(rows)
     values = [rows[n][k] for n in ns for k in ("auc_raw", "auc_rebalanced")]
     lo, hi = np.floor(min(values) / 5) * 5, np.ceil(max(values) / 5) * 5
@@ -72,7 +72,9 @@ def hint_curve_figure(result: dict, title: str, out: Path, size: tuple[int, int]
         d.line(pts, fill=colour, width=2)
         for x, y in pts:
             d.ellipse([x - 3, y - 3, x + 3, y + 3], fill=colour)
-        d.text((pts[-1][0] - 150, pts[-1][1] + (8 if key == "auc_raw" else -18)), f"AuC {key[4:]}", fill=colour)
+        legend_y = H - mb - (44 if key == "auc_raw" else 26)  # bottom right, clear of the lines, which rise
+        d.line([W - mr - 170, legend_y + 6, W - mr - 150, legend_y + 6], fill=colour, width=3)
+        d.text((W - mr - 144, legend_y), f"AuC {key[4:]}", fill=colour)
     out.parent.mkdir(parents=True, exist_ok=True)
     img.save(out)
     return out
