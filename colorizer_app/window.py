@@ -80,7 +80,6 @@ class MainWindow(QMainWindow):
         self.batch_result_box: QMessageBox | None = None
         self.batch_outdir: Path | None = None
         self.open_folder_button = None
-        self.carried_hints: tuple[Path | None, list] = (None, [])  # kept when a model switch reopens the photo
         self.model_loading = False
         self.pending_open: str | None = None
         self.overlay_on = False
@@ -234,8 +233,7 @@ class MainWindow(QMainWindow):
         saved_T = self.settings.value("temperature")
         self.temperature.set_value(float(saved_T) if saved_T is not None else colorizer.default_T)
         self.device_label.setText(f"Device: {colorizer.device.type.upper()}")
-        if self.session is not None:  # the same photo through the new network, with its hints
-            self.carried_hints = (self.session.image.path, list(self.session.pred.hints))
+        if self.session is not None:  # the same photo through the new network; its settings come from the store
             self.open_path(str(self.session.image.path))
 
     def _fill_model_menu(self) -> None:
@@ -321,10 +319,6 @@ class MainWindow(QMainWindow):
             return
         self._busy(False)
         self.session = session
-        path, hints = self.carried_hints
-        if hints and path == session.image.path:
-            session.pred.hints[:] = hints
-        self.carried_hints = (None, [])
         self.render_job = new_job_id()  # a render still running for the previous photo must not land on this one
         self.hint.hide()
         image = session.image

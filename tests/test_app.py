@@ -394,6 +394,7 @@ def test_hints_survive_a_model_switch(qtbot, win, photo):
     win.open_path(str(photo))
     qtbot.waitUntil(lambda: win.session is not None, timeout=30000)
     win.session.add_hint(30, 40, (40.0, 30.0))
+    win._on_hints_changed(True)  # as the hint tool does: kept with the photo's settings
     first = win.session
     win.load_model("colorizer-natural")
     qtbot.waitUntil(lambda: win.session is not first, timeout=30000)

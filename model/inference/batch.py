@@ -20,7 +20,7 @@ from pathlib import Path
 
 from model.errors import UserError
 from model.inference.hints import Hint, check_inside
-from model.inference.photo_settings import SettingsStore, photo_key
+from model.inference.photo_settings import SettingsStore, apply_settings, photo_key
 from model.inference.pipeline import Colorizer
 from model.io.atomic import HOST_TAG, TEMP_PREFIX, TEMP_SUFFIX, atomic_write_bytes, process_alive, temporary_path_owner
 from model.io.folders import PHOTO_SUFFIXES, UNSUPPORTED_SUFFIXES
@@ -354,13 +354,10 @@ def apply_saved_or_options(colorizer: Colorizer, image: LoadedImage, pred, sourc
         check_inside(list(options.hints), image.size)
         pred.hints, pred.look = list(options.hints), options.look
         return T, []
-    pred.look = settings.look
-    for x, y, q in settings.modes:
-        colorizer.choose_mode(pred, x, y, q)
-    check_inside(settings.hints, image.size)
-    pred.hints = list(settings.hints)
+    left_out = apply_settings(colorizer, pred, settings, image.size)
     T_own = settings.temperature if settings.temperature is not None else T
-    return T_own, [f"its own saved settings (T {T_own:.3g}, {len(settings.hints)} hints, {len(settings.modes)} modes)"]
+    used = f"its own saved settings (T {T_own:.3g}, {len(pred.hints)} hints, {len(pred.edits)} modes)"
+    return T_own, [used, *left_out]
 
 
 def _one_line(e) -> str:

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from model.errors import UserError
-from model.inference.hints import Hint, parse_hints
+from model.inference.hints import Hint, check_inside, parse_hints
 from model.io.atomic import atomic_write_bytes
+from model.lab.bins import Q
 from model.lab.look import Look
 from model.nets.weights import check_temperature
 
@@ -99,3 +100,22 @@ class SettingsStore:
 
     def has(self, key: str) -> bool:
         return self.file_for(key).exists()
+
+
+def apply_settings(colorizer, pred, settings: PhotoSettings, image_size: tuple[int, int]) -> list[str]:
+    """Put a photo's saved look, mode choices and hints on its prediction (the temperature is the
+    caller's to use); returns notes on what did not fit this photo and was left out."""
+    notes = []
+    pred.look = settings.look
+    w, h = image_size
+    for x, y, q in settings.modes:
+        if 0 <= x < w and 0 <= y < h and 0 <= q < Q:
+            colorizer.choose_mode(pred, x, y, q)
+        else:
+            notes.append(f"a saved mode choice at ({x:g}, {y:g}) does not fit this photo")
+    try:
+        check_inside(settings.hints, image_size)
+        pred.hints[:] = settings.hints
+    except UserError as e:
+        notes.append(f"saved hints left out: {e}")
+    return notes

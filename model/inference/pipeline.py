@@ -61,6 +61,7 @@ class Prediction:
     hints: list[Hint] = field(default_factory=list)
     look: Look = field(default_factory=Look)  # saturation, warmth, tint: after everything else
     _solver: HintSolver | None = field(default=None, repr=False, compare=False)
+    _blend: tuple | None = field(default=None, repr=False, compare=False)  # (hints, alpha, u) last solved
 
     @property
     def grid_size(self) -> tuple[int, int]:
@@ -71,8 +72,11 @@ class Prediction:
         if self._solver is None:
             entropy = -(self.log_probs.exp() * self.log_probs).sum(0).numpy()
             self._solver = HintSolver(self.lightness, 1.0 - entropy / np.log(Q))
-        cells = hinted_cells(self.hints, self.image_size, self.grid_size)
-        return self._solver.blend(cells, [h.ab for h in self.hints])
+        hints = tuple(self.hints)
+        if self._blend is None or self._blend[0] != hints:  # the temperature and the look do not change it
+            cells = hinted_cells(self.hints, self.image_size, self.grid_size)
+            self._blend = (hints, *self._solver.blend(cells, [h.ab for h in hints]))
+        return self._blend[1], self._blend[2]
 
     def probabilities(self) -> torch.Tensor:
         return self.log_probs.exp()

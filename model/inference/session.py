@@ -12,12 +12,10 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from model.errors import UserError
 from model.inference.hints import DEFAULT_RADIUS, Hint, check_inside
-from model.inference.photo_settings import PhotoSettings
+from model.inference.photo_settings import PhotoSettings, apply_settings
 from model.inference.pipeline import Colorizer, ModeEdit, PixelReport, Prediction, lightness_index
 from model.io.images import ImageSaveError, LoadedImage, save_image, to_8bit
-from model.lab.bins import Q
 from model.lab.color import gray_from_lightness
 from model.lab.look import Look
 
@@ -123,22 +121,9 @@ class Session:
 
     def apply_settings(self, settings: PhotoSettings) -> list[str]:
         """Restore a photo's saved settings (not an undoable edit); returns notes on what was left out."""
-        notes = []
         if settings.temperature is not None:
             self.temperature = settings.temperature
-        self.pred.look = settings.look
-        w, h = self.image.size
-        for x, y, q in settings.modes:
-            if 0 <= x < w and 0 <= y < h and 0 <= q < Q:
-                self.colorizer.choose_mode(self.pred, x, y, q)
-            else:
-                notes.append(f"a saved mode choice at ({x:g}, {y:g}) does not fit this photo")
-        try:
-            check_inside(settings.hints, self.image.size)
-            self.pred.hints[:] = settings.hints
-        except UserError as e:
-            notes.append(f"saved hints left out: {e}")
-        return notes
+        return apply_settings(self.colorizer, self.pred, settings, self.image.size)
 
     # ------------------------------------------------------------------ edits: modes and hints, undo
     def _state(self) -> tuple:
