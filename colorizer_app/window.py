@@ -4,7 +4,6 @@ into model.inference.session / model.inference.pipeline, and the network runs in
 from __future__ import annotations
 
 import html
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
+from model import package_version
 from model.errors import UserError
 from model.inference.batch import check_output_folder, plan_jobs
 from model.inference.hints import load_hints, save_hints
@@ -795,7 +795,7 @@ class MainWindow(QMainWindow):
         QMessageBox.about(
             self,
             "About Colorizer",
-            f"<h3>Colorizer {app_version()}</h3><p>Colour for black-and-white photographs, after Zhang, Isola &amp; "
+            f"<h3>Colorizer {package_version()}</h3><p>Colour for black-and-white photographs, after Zhang, Isola &amp; "
             "Efros, <i>Colorful Image Colorization</i> (ECCV 2016).</p><p>The code is MIT-licensed; the bundled "
             f"weights are for research / non-commercial use only.</p><p>Model: {model}. Its card (training data and "
             "their terms, evaluation): Model &gt; Model Card.</p>",
@@ -825,13 +825,6 @@ def filter_for(ext: str) -> str:
     """The save dialog's filter that shows files like the suggested name (else they are hidden)."""
     return next((f for f in SAVE_FILTER.split(";;") if f"*{ext.lower()}" in f or (ext == ".jpeg" and "*.jpg" in f)),
                 SAVE_FILTER.split(";;")[0])  # fmt: skip
-
-
-def app_version() -> str:
-    try:
-        return metadata.version("colorizer")
-    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
-        return "(development)"
 
 
 def shade_uncertainty(rgbx: np.ndarray, uncertainty: np.ndarray) -> np.ndarray:

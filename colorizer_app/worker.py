@@ -33,15 +33,13 @@ THUMB_SIZE = 96
 
 def thumbnail_of(path, cache: dict) -> tuple[np.ndarray, str]:
     """A small grey thumbnail of a photo and its settings key, cached by (path, size, mtime)."""
-    from PIL import Image, ImageOps
+    from model.io.images import load_rgb
 
     st = os.stat(path)
     tag = (str(path), st.st_size, st.st_mtime_ns)
     if tag not in cache:
-        with Image.open(path) as im:
-            im.draft("L", (THUMB_SIZE * 2, THUMB_SIZE * 2))
-            im = ImageOps.exif_transpose(im).convert("L")
-            im.thumbnail((THUMB_SIZE, THUMB_SIZE))
+        im = load_rgb(path, draft=THUMB_SIZE * 2).convert("L")
+        im.thumbnail((THUMB_SIZE, THUMB_SIZE))
         cache[tag] = (np.asarray(im).copy(), photo_key(path))
     return cache[tag]
 

@@ -16,3 +16,13 @@ nothing here imports Qt or ``colorizer_app``; the app never imports ``cli`` or `
 LAYERS = ("model.cli", "model.training", "model.evaluation", "model.inference", "model.nets", "model.io", "model.lab")
 BASE = "model.errors"
 APP_MAY_NOT_IMPORT = ("model.cli", "model.training")
+
+
+def package_version() -> str:
+    """The installed version, for --version and the About box."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("colorizer")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "(development)"

@@ -272,3 +272,12 @@ def test_photo_settings_are_kept_by_content_and_used_by_colorize(tmp_path, capsy
     assert store.load(photo_key(tmp_path / "scan.png")) is None  # ignored, not a crash
     store.save(photo_key(tmp_path / "scan.png"), PhotoSettings())  # nothing left to keep: forgotten
     assert not store.has(photo_key(tmp_path / "scan.png"))
+
+
+def test_a_batch_hashes_no_photo_while_no_settings_are_kept(tmp_path, monkeypatch):
+    from model.cli.colorize import main as colorize
+    from model.inference import batch
+
+    Image.fromarray(np.full((48, 64), 120, np.uint8)).save(tmp_path / "grey.png")
+    monkeypatch.setattr(batch, "photo_key", lambda path: pytest.fail("hashed a photo for an empty store"))
+    assert colorize([str(tmp_path / "grey.png"), "-o", str(tmp_path / "out"), "--device", "cpu", "--no-progress"]) == 0

@@ -33,6 +33,14 @@ def report_of(out, stem="colorize-report"):
 
 
 # ------------------------------------------------------------------ results lost or overwritten
+def gradient_folder(folder, count: int, axis: int):
+    """A folder of ``count`` distinct grey photos p0.png, p1.png, ... (a gradient rolled along ``axis``)."""
+    folder.mkdir()
+    for i in range(count):
+        Image.fromarray(np.roll(gradient(), i, axis=axis)).save(folder / f"p{i}.png")
+    return folder
+
+
 def test_sources_whose_outputs_would_share_a_name_get_their_own(tmp_path, capsys):
     src = tmp_path / "in"
     src.mkdir()
@@ -84,10 +92,7 @@ def test_stale_cleanup_removes_only_temporaries_of_dead_colorize_runs(tmp_path):
 
 
 def test_shards_write_their_own_reports_and_merge(tmp_path, capsys):
-    src = tmp_path / "in"
-    src.mkdir()
-    for i in range(5):
-        Image.fromarray(np.roll(gradient(), i, axis=1)).save(src / f"p{i}.png")
+    src = gradient_folder(tmp_path / "in", 5, axis=1)
     out = tmp_path / "out"
     assert colorize([str(src), "-o", str(out), "--shard", "1/2", *RUN]) == 0
     assert colorize([str(src), "-o", str(out), "--shard", "2/2", *RUN]) == 0
@@ -137,10 +142,7 @@ def test_report_that_cannot_be_written_at_the_end_says_so_and_lists_failures(tmp
 
 
 def test_report_rows_are_on_disk_while_the_batch_runs(tmp_path, monkeypatch):
-    src = tmp_path / "in"
-    src.mkdir()
-    for i in range(3):
-        Image.fromarray(np.roll(gradient(), i, axis=0)).save(src / f"p{i}.png")
+    src = gradient_folder(tmp_path / "in", 3, axis=0)
     out = tmp_path / "out"
     seen = []
     real_predict = batch.Colorizer.predict

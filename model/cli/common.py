@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from importlib import metadata
 
-
-def package_version() -> str:
-    try:
-        return metadata.version("colorizer")
-    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
-        return "(development)"
+from model import package_version
 
 
 def add_version(parser: argparse.ArgumentParser) -> None:

@@ -15,7 +15,7 @@ import stat
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from model.errors import UserError
@@ -279,6 +279,8 @@ def run_batch(
 ) -> list[Outcome]:
     """Colourise every job; loading (ahead) and saving happen in ``options.jobs`` threads."""
     T = colorizer.default_T if options.temperature is None else options.temperature
+    if options.saved is not None and options.saved.is_empty():
+        options = replace(options, saved=None)  # no photo has settings: hashing each one would find none
     outcomes: list[Outcome] = []
 
     def record(outcome: Outcome) -> None:

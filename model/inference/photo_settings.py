@@ -98,6 +98,10 @@ class SettingsStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(json.dumps(settings.to_json(), indent=1).encode(), target)
 
+    def is_empty(self) -> bool:
+        """Nothing kept yet (a batch then need not hash its photos to look them up)."""
+        return not self.folder.is_dir() or next(self.folder.glob("*.json"), None) is None
+
     def has(self, key: str) -> bool:
         return self.file_for(key).exists()
 
