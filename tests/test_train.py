@@ -316,3 +316,19 @@ def test_prior_is_counted_on_a_seeded_sample_and_cached(scenes, tmp_path):
     np.testing.assert_array_equal(again, counts)
     _, other = scan_training_set(files, tmp_path / "other.json", sample=10, seed=5)
     assert not np.array_equal(other, counts)
+
+
+@pytest.mark.train_extra
+def test_global_context_from_plain_weights_starts_from_the_imagenet_head(tmp_path):
+    from model.nets.efficientnet_lite import load_imagenet_state_dict
+    from model.nets.weights import export_weights
+    from model.training.config import TrainConfig
+
+    plain = build_net("lite", channels=32)
+    export_weights(plain, tmp_path / "plain.pt", half=False)
+    cfg = TrainConfig(out=str(tmp_path), data=("unused",), channels=32, global_context=True, init=str(tmp_path / "plain.pt"))
+    net = train.build_model(cfg, torch.device("cpu"))
+    head = load_imagenet_state_dict("lite0")
+    torch.testing.assert_close(net.global_conv.weight.contiguous(), head["_conv_head.weight"])
+    torch.testing.assert_close(net.global_bn.running_mean, head["_bn1.running_mean"])
+    torch.testing.assert_close(net.head[1].weight, plain.head[1].weight)  # the rest from the file

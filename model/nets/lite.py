@@ -44,9 +44,15 @@ class LiteColorNet(nn.Module):
             nn.init.zeros_(self.global_proj.weight)  # starts as the plain FPN
             nn.init.zeros_(self.global_proj.bias)
             if pretrained:
-                self.global_conv.load_state_dict({"weight": imagenet["_conv_head.weight"]}, strict=True)
-                bn = {k.removeprefix("_bn1."): v for k, v in imagenet.items() if k.startswith("_bn1.")}
-                self.global_bn.load_state_dict(bn, strict=True)
+                self.load_imagenet_head(imagenet)
+
+    def load_imagenet_head(self, imagenet: dict | None = None) -> None:
+        """The global-context branch from the ImageNet classifier's head: also for a network
+        initialised from weights trained without that branch."""
+        imagenet = imagenet if imagenet is not None else load_imagenet_state_dict(self.config["encoder"])
+        self.global_conv.load_state_dict({"weight": imagenet["_conv_head.weight"]}, strict=True)
+        bn = {k.removeprefix("_bn1."): v for k, v in imagenet.items() if k.startswith("_bn1.")}
+        self.global_bn.load_state_dict(bn, strict=True)
 
     def forward(self, L: torch.Tensor) -> torch.Tensor:
         """L (B, 1, H, W) in [0, 100] -> logits (B, 313, H/4, W/4)."""

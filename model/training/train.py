@@ -146,6 +146,9 @@ def build_model(cfg: TrainConfig, device: torch.device) -> torch.nn.Module:
         net = build_net("eccv16", deep_supervision=True)
     if cfg.init:
         missing = load_into(net, cfg.init)
+        if any(k.startswith("global_conv.") for k in missing):  # weights trained without global context
+            net.load_imagenet_head()
+            missing = [k for k in missing if not k.startswith(("global_conv.", "global_bn."))]
         if missing:
             log.info("--init: %d tensors left at their initial values (%s...)", len(missing), missing[0])
     net.to(device)
