@@ -29,6 +29,8 @@ def test_evaluate_set_reports_baselines_intervals_and_colourfulness(colorizer):
     lo, hi = row["vs_gray_90ci"]["raw_90ci"]
     assert lo <= row["auc_raw"] - res["gray"]["auc_raw"] + 0.01 and hi >= lo
     assert 0.2 <= res["largest_image_share_of_rebalanced_weight"] <= 1
+    assert res["images_left_out_of_bounded"] == 0  # five photos: each holds its share by right
+    assert row["auc_rebalanced_bounded"] == row["auc_rebalanced"]
 
 
 def test_temperature_rule_skips_garish_settings():
@@ -38,6 +40,10 @@ def test_temperature_rule_skips_garish_settings():
         1.0: {"auc_raw": 89, "auc_rebalanced": 60, "colourfulness_ratio": 0.9},
     }
     assert choose_temperature(sweep)[0] == 0.5
+    sweep[1.0]["auc_rebalanced_bounded"] = 66  # without the photo that held most of the weight
+    sweep[0.5]["auc_rebalanced_bounded"] = 64
+    T, rule = choose_temperature(sweep)
+    assert T == 1.0 and "10%" in rule
 
 
 def test_contact_sheet_packs_portrait_and_landscape_photos_into_rows(colorizer, tmp_path):

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from model.evaluation.metrics import AucAccumulator, ab_error, auc, bootstrap_margin, cmf, colourfulness
-from model.lab.bins import Q
+from model.lab.bins import AB_BINS, Q
 
 
 def test_perfect_prediction_is_100():
@@ -95,3 +95,23 @@ def test_bootstrap_margin_and_the_weight_of_one_image():
     assert ours.largest_image_share() == pytest.approx(160 / (160 + 19 * 16), rel=0.01)  # near-equal weights
     with pytest.raises(ValueError):
         bootstrap_margin(ours, AucAccumulator(np.ones(Q)))
+
+
+def test_the_bounded_figure_leaves_out_a_photo_that_holds_most_of_the_weight():
+    prior = np.ones(Q)
+    prior[np.hypot(*(AB_BINS - [-60, 60]).T) < 35] = 1e-6  # greens the prior never saw
+    acc = AucAccumulator(prior)
+    gen = torch.Generator().manual_seed(0)
+    for i in range(30):
+        true = torch.randn(1, 2, 4, 4, generator=gen) * 10
+        if i == 7:
+            true[:] = torch.tensor([-60.0, 60.0]).view(1, 2, 1, 1)
+        acc.add(true + (50 if i == 7 else 2), true)  # the rare photo is badly coloured
+    assert acc.largest_image_share() > 0.5
+    assert list(acc.light_images()) == [i for i in range(30) if i != 7]
+    rest = acc.subset(acc.light_images()).result()["auc_rebalanced"]
+    assert rest > acc.result()["auc_rebalanced"] + 20  # the one photo had dragged the figure down
+    few = AucAccumulator(np.ones(Q))
+    for _ in range(5):
+        few.add(torch.zeros(1, 2, 2, 2), torch.zeros(1, 2, 2, 2))
+    assert list(few.light_images()) == [0, 1, 2, 3, 4]  # 5 photos: each holds 20% by right

@@ -9,6 +9,7 @@ from model.lab.bins import nearest_bin
 from model.lab.rebalance import rebalance_weights
 
 THRESHOLDS = np.arange(0, 151, dtype=np.float64)  # ab error thresholds 0, 1, ..., 150
+HEAVY_SHARE = 0.10  # a photo holding more of the rebalanced weight is left out of the bounded figure
 
 
 def ab_error(pred_ab: torch.Tensor, true_ab: torch.Tensor) -> torch.Tensor:
@@ -84,10 +85,21 @@ class AucAccumulator:
         part.bin_weights, part.images = self.bin_weights, [self.images[i] for i in indices]
         return part
 
+    def image_shares(self) -> np.ndarray:
+        """Each image's share of the rebalanced weight (it depends on the truth alone)."""
+        mass = np.array([h[1].sum() for h in self.images])
+        return mass / mass.sum()
+
     def largest_image_share(self) -> float:
         """The largest share of the rebalanced weight that a single image holds."""
-        mass = np.array([h[1].sum() for h in self.images])
-        return float(mass.max() / mass.sum())
+        return float(self.image_shares().max())
+
+    def light_images(self, limit: float = HEAVY_SHARE) -> np.ndarray:
+        """The images holding at most ``limit`` of the rebalanced weight: a photo whose colours the
+        prior almost never saw can hold most of it, and the rebalanced AuC then measures that photo.
+        In a set of 1/limit images or fewer each holds that much by right: all are kept."""
+        shares = self.image_shares()
+        return np.arange(len(shares)) if len(shares) * limit <= 1 else np.flatnonzero(shares <= limit)
 
 
 def bootstrap_margin(ours: AucAccumulator, baseline: AucAccumulator, n: int = 1000, seed: int = 0) -> dict:

@@ -30,7 +30,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from model.errors import UserError
-from model.evaluation.evaluate import best_temperature, evaluate_set, load_eval_set
+from model.evaluation.evaluate import best_temperature, evaluate_set, load_eval_set, selection_score
 from model.inference.pipeline import Colorizer
 from model.io.folders import list_images, list_many
 from model.lab.rebalance import rebalance_weights
@@ -206,6 +206,9 @@ def update_ema(pairs, decay: float) -> None:
 
 
 # ----------------------------------------------------------------------------- validation
+SCORED = ("auc_raw", "auc_rebalanced", "auc_rebalanced_bounded")
+
+
 def validate(net, cfg: TrainConfig, images: list[torch.Tensor], folders: list[str], prior: np.ndarray, device) -> dict:
     """colorizer-eval's own measurement of the network (the app's pipeline, 256x256 squeezes):
     AuC raw and rebalanced at each validation temperature, the best of them, and each folder."""
@@ -217,9 +220,9 @@ def validate(net, cfg: TrainConfig, images: list[torch.Tensor], folders: list[st
     net.train(was_training)
     best_T = best_temperature(results)
     metrics = {
-        "temperatures": {T: {k: row[k] for k in ("auc_raw", "auc_rebalanced")} for T, row in results["temperatures"].items()},
+        "temperatures": {T: {k: row[k] for k in SCORED} for T, row in results["temperatures"].items()},
         "best_T": best_T,
-        "score": results["temperatures"][best_T]["auc_raw"] + results["temperatures"][best_T]["auc_rebalanced"],
+        "score": selection_score(results["temperatures"][best_T]),
     }
     if "by_folder" in results:
         metrics["groups"] = {
