@@ -125,7 +125,9 @@ class Colorizer:
 
         entry = bundled_model(name)
         c = cls.from_file(entry.weights, device)
-        c.card = {**entry.card, **c.card, "name": entry.name, "source": entry.name}
+        # The release card speaks for the bundled weights: the file's own card is the trainer's.
+        c.card = {**c.card, **entry.card, "name": entry.name, "source": entry.name}
+        c.default_T = float(c.card.get("default_T", PAPER_T))
         return c
 
     # ------------------------------------------------------------------ the network
