@@ -133,7 +133,6 @@ def test_bundled_model_is_listed_and_loads():
     assert c.card["name"] == bundled_model().name and 0 < c.default_T <= 1
 
 
-
 def test_a_bundled_model_uses_the_temperature_its_card_chose():
     # The weights file carries the trainer's own card (its best validation T); the release card's
     # rule chose the default, and that is what the app and colorize must use.

@@ -152,7 +152,7 @@ def breakdown_table(result: dict, group: str, T: float) -> str:
 
 
 def choose_temperature(rows: dict[float, dict]) -> tuple[float, str]:
-    """The T with the best sum of raw and rebalanced AuC among those whose colourfulness lies
+    """The T with the best selection score among those whose colourfulness lies
     within 0.8..1.2 of the truth's (neither washed out nor garish); the rule is stated in the model card."""
     ok = {T: v for T, v in rows.items() if 0.8 <= v["colourfulness_ratio"] <= 1.2} or rows
     best = max(ok, key=lambda T: selection_score(ok[T]))

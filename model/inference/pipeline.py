@@ -122,13 +122,13 @@ class Colorizer:
     @classmethod
     def bundled(cls, name: str | None = None, device: str = "auto") -> Colorizer:
         from model.nets.registry import bundled_model
+        from model.nets.weights import load_net
 
         entry = bundled_model(name)
-        c = cls.from_file(entry.weights, device)
+        net, own = load_net(entry.weights)
         # The release card speaks for the bundled weights: the file's own card is the trainer's.
-        c.card = {**c.card, **entry.card, "name": entry.name, "source": entry.name}
-        c.default_T = float(c.card.get("default_T", PAPER_T))
-        return c
+        card = {**own, "path": str(entry.weights), **entry.card, "name": entry.name, "source": entry.name}
+        return cls(net, card, device)
 
     # ------------------------------------------------------------------ the network
     def predict(self, L: np.ndarray) -> Prediction:
