@@ -585,9 +585,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def clear_hints(self) -> None:
         if self.session is not None and self.session.pred.hints:
-            self.session.set_hints([])
-            self.hint_tool.selected = None
-            self._on_hints_changed(True)
+            self._replace_hints([])
 
     @Slot()
     def load_hints_dialog(self) -> None:
@@ -599,10 +597,13 @@ class MainWindow(QMainWindow):
 
     def load_hints_from(self, path: str) -> None:
         try:
-            self.session.set_hints(load_hints(path))
+            self._replace_hints(load_hints(path))  # a hint off the photo is refused too
         except UserError as e:
             self.show_error("Cannot use these hints", str(e))
-            return
+
+    def _replace_hints(self, hints) -> None:
+        """One undoable step that swaps the photo's whole set of hints."""
+        self.session.set_hints(hints)
         self.hint_tool.selected = None
         self._on_hints_changed(True)
 

@@ -201,15 +201,15 @@ class Session:
         return bool(self.redo_stack)
 
     def undo(self) -> bool:
-        if not self.undo_stack:
-            return False
-        self.redo_stack.append(self._state())
-        self._restore(self.undo_stack.pop())
-        return True
+        return self._step(self.undo_stack, self.redo_stack)
 
     def redo(self) -> bool:
-        if not self.redo_stack:
+        return self._step(self.redo_stack, self.undo_stack)
+
+    def _step(self, source: list, other: list) -> bool:
+        """Restore the newest state of ``source``, keeping the current one on ``other``."""
+        if not source:
             return False
-        self.undo_stack.append(self._state())
-        self._restore(self.redo_stack.pop())
+        other.append(self._state())
+        self._restore(source.pop())
         return True
