@@ -69,14 +69,22 @@ def main() -> None:
     p.add_argument("--data-note", help="what the training data was, for the card")
     p.add_argument("--notes", default="")
     p.add_argument("--keep-text", action="store_true", help="keep the training facts and notes of the bundled card NAME.json")
-    p.add_argument("--prior-from", help="weights whose card holds the training prior (for the rebalanced AuC)")
+    prior_src = p.add_mutually_exclusive_group()
+    prior_src.add_argument("--prior-from", help="weights whose card holds the training prior (for the rebalanced AuC)")
+    prior_src.add_argument("--prior-counts", help="a prior scan (a run's prior.json) to measure with and put in the card; "
+                           "one counted on every training photo pins the rare bins that dominate the rebalanced AuC")
     p.add_argument("--temperatures", type=float, nargs="+", default=list(SWEEP), help="the sweep that picks the default")
     args = p.parse_args()
 
     colorizer = Colorizer.load(args.weights, device="cpu")
     card = dict(colorizer.card)
-    prior_card = Colorizer.load(args.prior_from).card if args.prior_from else card
-    prior = np.array(prior_card["prior"])
+    if args.prior_counts:
+        scan = json.loads(Path(args.prior_counts).read_text())
+        prior = np.asarray(scan["counts"], dtype=np.float64) / np.sum(scan["counts"])
+        card.update(prior=prior.tolist(), prior_counted_on=scan["sampled"] - len(scan["dropped"]))
+    else:
+        prior_card = Colorizer.load(args.prior_from).card if args.prior_from else card
+        prior = np.array(prior_card["prior"])
     val, folders, categories = load_labelled(args.val)
     kodak = load_eval_set(list_images(args.kodak))
     groups = {"by_folder": folders, "by_category": categories}

@@ -17,7 +17,7 @@ class TrainConfig:
     val: tuple[str, ...] = ()
     # data
     balance: float = 1.0  # each source folder's share of samples grows as its size**balance
-    prior_sample: int = 20000  # photos counted for the ab prior (0: all)
+    prior_sample: int = 0  # photos counted for the ab prior (0: all; a sample misses rare bins)
     prior_workers: int = 2
     size: int = 176  # crop size (the paper: 176)
     squeeze: float = 0.0  # share of samples that are whole photos squeezed square
