@@ -64,8 +64,8 @@ def scan_training_set(
     AuC's inverse-prior weights (lambda = 0) moved up to 19x: so the default counts every photo.
     Unreadable and grayscale photos among those counted are dropped, the others are trained on as
     listed (the loss gives grey crops no weight and the loader skips unreadable files). ``workers``
-    processes decode in parallel (92k photos: 300 s in 2, beside a training run). Cached in ``cache`` (JSON) by the
-    file list and the sample size.
+    processes decode in parallel (92k photos: 300 s in 2, beside a training run). Cached in
+    ``cache`` (JSON) by the file list and the sample size.
     """
     digest = _files_digest(files, sample)
     if cache is not None and cache.exists():
