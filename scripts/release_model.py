@@ -80,6 +80,8 @@ def main() -> None:
     card = dict(colorizer.card)
     if args.prior_counts:
         scan = json.loads(Path(args.prior_counts).read_text())
+        if "counts" not in scan:
+            sys.exit(f"--prior-counts {args.prior_counts}: not a prior scan (a run's prior.json holds 'counts')")
         prior = np.asarray(scan["counts"], dtype=np.float64) / np.sum(scan["counts"])
         card.update(prior=prior.tolist(), prior_counted_on=scan["sampled"] - len(scan["dropped"]))
     else:
