@@ -182,3 +182,15 @@ def test_before_after_is_saved_at_full_resolution_and_spares_the_original(colori
     with pytest.raises(ImageSaveError, match="refusing to overwrite"):
         session.save_before_after(image.path)
     assert image.path.read_bytes() == before
+
+
+def test_mirror_averaging_makes_the_prediction_mirror_symmetric(colorizer):
+    L = np.random.default_rng(3).random((64, 96), dtype=np.float32) * 100
+    plain = Colorizer(colorizer.net, {}, device="cpu", mirror=False)
+    a, b = colorizer.predict(L).log_probs, colorizer.predict(np.ascontiguousarray(L[:, ::-1])).log_probs
+    torch.testing.assert_close(a, b.flip(-1), atol=1e-4, rtol=1e-4)  # the mirrored photo gets the mirrored colours
+    single, mirrored = plain.predict(L).log_probs, plain.predict(np.ascontiguousarray(L[:, ::-1])).log_probs
+    assert (single - mirrored.flip(-1)).abs().max() > 1e-2  # which the network alone does not do
+    mixture = (single.exp() + mirrored.flip(-1).exp()) / 2  # the average of the two distributions
+    torch.testing.assert_close(a.exp(), mixture, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(a.exp().sum(0), torch.ones(a.shape[1:]), atol=1e-5, rtol=0)

