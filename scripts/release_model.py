@@ -134,7 +134,8 @@ def main() -> None:
         validation_set=f"{len(val)} photos: " + ", ".join(f"{f} ({folders.count(f)})" for f in dict.fromkeys(folders)),
         validation_by_folder=_parts(sweep["by_folder"], chosen),
         validation_by_category=_parts(sweep["by_category"], chosen),
-        evaluation="each photo squeezed to 256x256 as in the paper; AuC of the ab-error CMF over thresholds 0..150 (%), "
+        evaluation="each photo squeezed to 256x256 as in the paper and colourised as the app does (the photo and its "
+        "mirror image, their distributions averaged); AuC of the ab-error CMF over thresholds 0..150 (%), "
         "rebalanced by the inverse smoothed training prior of the ground-truth bin; colourfulness ratio = median "
         "Hasler-Suesstrunk colourfulness of results / of the ground truth",
         data_terms=data_terms(args.corpus),
