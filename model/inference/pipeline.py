@@ -134,8 +134,8 @@ class Colorizer:
 
     # ------------------------------------------------------------------ the network
     def predict(self, L: np.ndarray) -> Prediction:
-        """Run the network once on a full-resolution lightness map (H, W) in [0, 100] (with
-        ``mirror``, also on its mirror image)."""
+        """The colour distributions of a full-resolution lightness map (H, W) in [0, 100]: one
+        network run, or with ``mirror`` two (the photo and its mirror image)."""
         h, w = L.shape
         nw, nh = network_size(w, h, self.stride)
         small = np.asarray(Image.fromarray(np.ascontiguousarray(L, dtype=np.float32)).resize((nw, nh), Image.BILINEAR))
