@@ -251,11 +251,15 @@ def test_photo_settings_are_kept_by_content_and_used_by_colorize(tmp_path, capsy
     gray = np.round(lab_to_rgb(np.dstack([L, np.zeros_like(L), np.zeros_like(L)]))[..., 0] * 255).astype(np.uint8)
     Image.fromarray(gray).save(tmp_path / "scan.png")
     store = SettingsStore()
-    mine = PhotoSettings(0.5, Look(warmth=20.0), [], [Hint(20, 48, (10.0, -60.0))])
-    store.save(photo_key(tmp_path / "scan.png"), mine)
-    (tmp_path / "renamed.png").write_bytes((tmp_path / "scan.png").read_bytes())  # same content, same settings
-    assert store.load(photo_key(tmp_path / "renamed.png")) == mine
+    hint = Hint(20, 48, (10.0, -60.0))
     run = [str(tmp_path / "renamed.png"), "--device", "cpu", "--no-progress", "--format", "png"]
+    (tmp_path / "renamed.png").write_bytes((tmp_path / "scan.png").read_bytes())  # same content, same settings
+    store.save(photo_key(tmp_path / "scan.png"), PhotoSettings(0.5, Look(), [], [hint]))
+    assert colorize([*run, "-o", str(tmp_path / "unwarmed")]) == 0
+    mine = PhotoSettings(0.5, Look(warmth=20.0), [], [hint])
+    store.save(photo_key(tmp_path / "scan.png"), mine)
+    assert store.load(photo_key(tmp_path / "renamed.png")) == mine
+    capsys.readouterr()
     assert colorize([*run, "-o", str(tmp_path / "own")]) == 0
     assert "its own saved settings (T 0.5, 1 hints, 0 modes)" in capsys.readouterr().out
     own = np.asarray(Image.open(tmp_path / "own" / "renamed_color.png")).astype(int)
@@ -267,11 +271,15 @@ def test_photo_settings_are_kept_by_content_and_used_by_colorize(tmp_path, capsy
     def yellowness(rgb):
         return float(((rgb[..., 0] + rgb[..., 1]) / 2 - rgb[..., 2]).mean())
 
-    assert yellowness(own[:, 100:]) > yellowness(plain[:, 100:]) + 10  # the saved warmth, away from the hint
+    unwarmed = np.asarray(Image.open(tmp_path / "unwarmed" / "renamed_color.png")).astype(int)
+    assert yellowness(own[:, 100:]) > yellowness(unwarmed[:, 100:]) + 10  # the saved warmth, away from the hint
     store.file_for(photo_key(tmp_path / "scan.png")).write_text("{damaged")
     assert store.load(photo_key(tmp_path / "scan.png")) is None  # ignored, not a crash
     store.save(photo_key(tmp_path / "scan.png"), PhotoSettings())  # nothing left to keep: forgotten
     assert not store.has(photo_key(tmp_path / "scan.png"))
+    assert colorize([*run, "-o", str(tmp_path / "fresh")]) == 0
+    fresh = np.asarray(Image.open(tmp_path / "fresh" / "renamed_color.png")).astype(int)
+    assert np.array_equal(plain, fresh) and not np.array_equal(plain, own)  # --ignore-saved: as if none were kept
 
 
 def test_a_batch_hashes_no_photo_while_no_settings_are_kept(tmp_path, monkeypatch):
