@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import logging
 import os
@@ -332,3 +333,21 @@ def test_global_context_from_plain_weights_starts_from_the_imagenet_head(tmp_pat
     torch.testing.assert_close(net.global_conv.weight.contiguous(), head["_conv_head.weight"])
     torch.testing.assert_close(net.global_bn.running_mean, head["_bn1.running_mean"])
     torch.testing.assert_close(net.head[1].weight, plain.head[1].weight)  # the rest from the file
+
+
+@pytest.mark.train_extra
+def test_warm_start_from_global_context_weights_keeps_the_branch_without_the_flag(tmp_path):
+    from model.nets.weights import export_weights
+    from model.training.config import TrainConfig
+
+    ctx = build_net("lite", channels=32, global_context=True)
+    export_weights(ctx, tmp_path / "ctx.pt", half=False)
+    plain = build_net("lite", channels=32)
+    export_weights(plain, tmp_path / "plain.pt", half=False)
+    asked = TrainConfig(out=str(tmp_path), data=("unused",), channels=32, init=str(tmp_path / "ctx.pt"))
+    cfg = train.with_init_architecture(asked)
+    assert cfg.global_context and not asked.global_context
+    net = train.build_model(cfg, torch.device("cpu"))
+    torch.testing.assert_close(net.global_conv.weight, ctx.global_conv.weight)
+    from_plain = dataclasses.replace(asked, init=str(tmp_path / "plain.pt"))
+    assert not train.with_init_architecture(from_plain).global_context  # plain weights keep the plain net

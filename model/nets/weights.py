@@ -54,6 +54,16 @@ def _read(path: str | os.PathLike) -> dict:
     return obj
 
 
+def recorded_network(path: str | os.PathLike) -> tuple[str | None, dict]:
+    """The network a weights file names, (arch, config), without building it; (None, {}) for
+    the official ECCV16 release, which names none."""
+    obj = _read(path)
+    if obj.get("format") != FORMAT:
+        return None, {}
+    config = obj.get("config")
+    return obj.get("arch"), dict(config) if isinstance(config, dict) else {}
+
+
 def check_official_eccv16(state: dict[str, torch.Tensor], source: str = "state dict") -> None:
     """Verify keys, shapes and the bin centres of an official ECCV16 release."""
     expected = ECCV16Net().state_dict()

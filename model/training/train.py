@@ -20,7 +20,7 @@ import random
 import signal
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +36,7 @@ from model.io.folders import list_images, list_many
 from model.lab.rebalance import rebalance_weights
 from model.nets import build_net
 from model.nets.device import pick_device
-from model.nets.weights import export_weights, load_into
+from model.nets.weights import export_weights, load_into, recorded_network
 from model.training.checkpoint import load_checkpoint, model_card, save_checkpoint
 from model.training.config import TrainConfig
 from model.training.data import (
@@ -138,6 +138,18 @@ def load_validation(cfg: TrainConfig) -> tuple[list[torch.Tensor], list[str]]:
 
 
 # ----------------------------------------------------------------------------- network and optimiser
+def with_init_architecture(cfg: TrainConfig) -> TrainConfig:
+    """A warm start keeps the global-context branch its weights have: asking for the plain net
+    with such weights (the bundled Vivid, say) would otherwise stop with 'another network'."""
+    if cfg.arch != "lite" or not cfg.init or cfg.global_context:
+        return cfg
+    arch, config = recorded_network(cfg.init)
+    if arch == "lite" and config.get("global_context"):
+        log.info("--init %s has the global-context branch: training with it", cfg.init)
+        return replace(cfg, global_context=True)
+    return cfg
+
+
 def build_model(cfg: TrainConfig, device: torch.device) -> torch.nn.Module:
     if cfg.arch == "lite":
         config = {"channels": cfg.channels, "encoder": cfg.encoder, "global_context": cfg.global_context}
@@ -259,6 +271,7 @@ class StopRequest:
 
 # ----------------------------------------------------------------------------- the run
 def train(cfg: TrainConfig) -> int:
+    cfg = with_init_architecture(cfg)
     rt = setup_runtime(cfg)
     Path(cfg.out).mkdir(parents=True, exist_ok=True)
     run = Path(cfg.run_folder)
