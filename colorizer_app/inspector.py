@@ -24,7 +24,7 @@ from model.inference.pipeline import PixelReport
 from model.lab.bins import AB_BINS, GRID, Q
 from model.lab.color import lab_to_rgb
 
-from .words import certainty, certainty_words, colour_name
+from .words import certainty, certainty_words, colour_name, named_choices
 
 A_RANGE = (-100.0, 110.0)  # plotted extent of a (horizontal) and b (vertical, up = yellow)
 B_RANGE = (-120.0, 110.0)
@@ -222,12 +222,13 @@ class Inspector(QWidget):
             self.sure_label.clear()
             self.sure_bar.setValue(0)
             return
-        for q, prob in report.modes:
+        for q, name, share in named_choices(report.probs):
             a, b = AB_BINS[q]
-            text = f"{colour_name(a, b)}: {prob * 100:.0f} %" + (f"   (a {a:+.0f}, b {b:+.0f})" if lab_figures else "")
+            text = f"{name}: {share * 100:.0f} %" + (f"   (a {a:+.0f}, b {b:+.0f})" if lab_figures else "")
             item = QListWidgetItem(swatch(colours[q]), text)
             item.setData(Qt.ItemDataRole.UserRole, q)
-            item.setToolTip(f"a {a:+.0f}, b {b:+.0f}: {prob * 100:.1f} % of the network's belief at this pixel")
+            item.setToolTip(f"{share * 100:.1f} % of the network's belief at this pixel is {name}; the likeliest of them, "
+                            f"a {a:+.0f}, b {b:+.0f} ({report.probs[q] * 100:.1f} %), is used when clicked")  # fmt: skip
             self.modes.addItem(item)
         self.header.setText(f"Pixel ({point[0]}, {point[1]}): it shows {colour_name(*report.ab)}")
         self.sure_label.setText(f"How sure: {certainty_words(report.entropy)}")

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from model.lab.bins import Q
+from model.lab.bins import AB_BINS, Q
 
 # Hue angles in the ab plane (degrees from +a towards +b) where each name starts.
 HUES = ((0, "red"), (45, "orange"), (75, "yellow"), (100, "yellow-green"), (135, "green"), (180, "teal"),
@@ -21,6 +21,23 @@ def colour_name(a: float, b: float) -> str:
     angle = math.degrees(math.atan2(b, a)) % 360
     name = [hue for start, hue in HUES if angle >= start][-1]
     return f"greyish {name}" if chroma < 20 else f"deep {name}" if chroma > 60 else name
+
+
+BIN_NAMES = tuple(colour_name(a, b) for a, b in AB_BINS)
+
+
+def named_choices(probs: np.ndarray, top: int = 5, least: float = 0.01) -> list[tuple[int, str, float]]:
+    """The colours considered at a pixel, by name: neighbouring bins share a name ('orange' three
+    times says nothing), so each name gets its bins' summed share and stands for its likeliest bin.
+    (bin, name, share), likeliest first; at most ``top``, none under ``least`` but the first."""
+    shares: dict[str, float] = {}
+    best: dict[str, int] = {}
+    for q in np.argsort(-probs):
+        name = BIN_NAMES[q]
+        shares[name] = shares.get(name, 0.0) + float(probs[q])
+        best.setdefault(name, int(q))
+    ranked = sorted(shares, key=shares.get, reverse=True)[:top]
+    return [(best[n], n, shares[n]) for i, n in enumerate(ranked) if i == 0 or shares[n] >= least]
 
 
 def certainty(entropy: float) -> float:

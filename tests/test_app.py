@@ -437,6 +437,23 @@ def test_inspector_speaks_plainly_and_forgets_the_last_pixel(qtbot, win, photo):
     assert win.inspector.header.text().startswith("Click a pixel")
 
 
+def test_inspector_names_each_colour_once_with_its_bins_summed_share():
+    from colorizer_app.words import BIN_NAMES, named_choices
+    from model.lab.bins import Q
+
+    oranges = [q for q in range(Q) if BIN_NAMES[q] == "orange"][:3]
+    blue = BIN_NAMES.index("blue")
+    probs = np.zeros(Q)
+    probs[oranges] = 0.25, 0.35, 0.2
+    probs[blue] = 0.195
+    probs[BIN_NAMES.index("green")] = 0.005
+    choices = named_choices(probs)
+    assert [(n, round(s, 3)) for _, n, s in choices] == [("orange", 0.8), ("blue", 0.195)]  # green: under 1 %
+    assert choices[0][0] == oranges[1] and choices[1][0] == blue  # each name stands for its likeliest bin
+    flat = named_choices(np.full(Q, 1 / Q))
+    assert len(flat) == 5 and len({n for _, n, _ in flat}) == 5
+
+
 def test_uncertainty_overlay_shades_only_the_least_sure_part_and_has_a_legend(qtbot, win, photo):
     from colorizer_app.window import shade_uncertainty
 
