@@ -20,7 +20,7 @@ def icon_path() -> Path:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv if argv is None else argv
     parser = argparse.ArgumentParser(prog="colorizer", description="Colorizer: colour for black-and-white photos")
-    parser.add_argument("photo", nargs="?", help="a photo to open")
+    parser.add_argument("photo", nargs="?", help="a photo to open, or a folder (its first photo)")
     args, qt_args = parser.parse_known_args(argv[1:])
     app = QApplication.instance() or QApplication([argv[0], *qt_args])
     app.setApplicationName("Colorizer")

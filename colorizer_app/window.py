@@ -285,6 +285,12 @@ class MainWindow(QMainWindow):
             self.open_path(path)
 
     def open_path(self, path: str) -> None:
+        if Path(path).is_dir():  # a folder (named at start or dropped): its first photo; the filmstrip shows the rest
+            photos = photos_in(path)
+            if not photos:
+                self.show_error("No photos", f"{Path(path).name or path} holds no photos (JPEG, PNG, TIFF, WebP, BMP or GIF).")
+                return
+            path = str(photos[0])
         if self.colorizer is None:
             if self.model_loading:
                 self.pending_open = path

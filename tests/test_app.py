@@ -129,6 +129,21 @@ def test_corrupt_file_gives_an_error_and_the_app_stays_usable(qtbot, win, photo,
     assert win.session.image.path == photo
 
 
+def test_a_folder_opens_its_first_photo_and_an_empty_one_says_so(qtbot, win, tmp_path, errors):
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    for name in ("scan10.png", "scan2.png"):
+        Image.fromarray(colour(80, 60)).convert("L").save(scans / name)
+    (scans / "notes.txt").write_text("not a photo")
+    open_and_wait(qtbot, win, scans)
+    assert win.session.image.path == scans / "scan2.png" and not errors  # the order a file manager shows
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    win.open_path(str(empty))
+    assert errors and errors[0][0] == "No photos" and "empty" in errors[0][1]
+    assert win.session.image.path == scans / "scan2.png"  # the open photo stays
+
+
 def test_gui_stays_responsive_while_the_worker_runs(qtbot, win, tmp_path):
     big = tmp_path / "big.png"
     Image.fromarray(np.tile(gradient(400, 300), (8, 8))).save(big)  # 3200 x 2400
