@@ -141,7 +141,9 @@ class MainWindow(QMainWindow):
             "in this photo &nbsp; <span style='background-color: rgb(200,140,190)'>&nbsp;&nbsp;&nbsp;&nbsp;</span> "
             "less sure &nbsp; clear: the surest 75 %", self.colour_view)  # fmt: skip
         self.overlay_legend.setStyleSheet("background: rgba(255,255,255,215); color: black; padding: 4px; border-radius: 3px;")
-        self.overlay_legend.adjustSize()
+        self.overlay_legend.ensurePolished()  # its style sheet's padding counts in what it measures
+        self.legend_width = self.overlay_legend.sizeHint().width()  # one line, when the view is wide enough
+        self.overlay_legend.setWordWrap(True)  # else wrapped: a narrow view cut it off mid-word
         self.overlay_legend.hide()
 
     def _build_controls(self) -> None:
@@ -817,7 +819,11 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def _place_legend(self) -> None:
-        self.overlay_legend.move(8, max(0, self.colour_view.height() - self.overlay_legend.height() - 8))
+        legend = self.overlay_legend
+        width = max(120, min(self.legend_width, self.colour_view.width() - 16))
+        legend.setFixedWidth(width)
+        legend.setFixedHeight(legend.heightForWidth(width))
+        legend.move(8, max(0, self.colour_view.height() - legend.height() - 8))
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -480,6 +480,12 @@ def test_uncertainty_overlay_shades_only_the_least_sure_part_and_has_a_legend(qt
     open_and_wait(qtbot, win, photo)
     win.actions.overlay.trigger()
     assert win.overlay_legend.isVisibleTo(win) and "least sure" in win.overlay_legend.text()
+    one_line = win.overlay_legend.height()
+    win.resize(700, win.height())  # a narrow view: the legend wraps inside it rather than running off its edge
+    qtbot.waitUntil(lambda: win.colour_view.width() < win.legend_width, timeout=5000)
+    legend = win.overlay_legend.geometry()
+    assert legend.right() < win.colour_view.width() and legend.bottom() < win.colour_view.height()
+    assert win.overlay_legend.height() > one_line
     win.actions.overlay.trigger()
     assert not win.overlay_legend.isVisibleTo(win)
 
