@@ -118,6 +118,29 @@ class BatchProgress(QProgressDialog):
         self.setLabelText(f"{Path(source).name}\n{done} of {self.total}, about {eta:.0f} s left")
 
 
+LABELS = {"lr": "Learning rate", "crop": "Crop (px)"}
+
+
+def training_facts(training: dict) -> list[tuple[str, str]]:
+    """The card's training record in words: 'Images seen' 80,000, 'Wall time' 1 h 25 min."""
+    rows = []
+    for key, value in training.items():
+        phases = key.endswith("_all_phases")
+        name = key.removesuffix("_all_phases")
+        if name.endswith("_s") and isinstance(value, (int, float)):
+            name, value = name[:-2], duration(value)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            value = f"{value:,}"
+        label = LABELS.get(name, name.replace("_", " ").capitalize()) + (" (all phases)" if phases else "")
+        rows.append((label, str(value)))
+    return rows
+
+
+def duration(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+
+
 def card_html(card: dict) -> str:
     """The model card as readable HTML."""
     e = html.escape
@@ -137,7 +160,7 @@ def card_html(card: dict) -> str:
     if isinstance(training, dict):
         rows.append(
             "<h3>Training</h3><table cellpadding='3'>"
-            + "".join(f"<tr><td>{e(k)}</td><td>{e(str(v))}</td></tr>" for k, v in training.items())
+            + "".join(f"<tr><td nowrap>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in training_facts(training))
             + "</table>"
         )
     metrics = card.get("metrics")

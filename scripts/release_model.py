@@ -114,7 +114,7 @@ def main() -> None:
     for key in ("bins", "validation", "path", "source"):  # the path is this machine's, not the user's
         card.pop(key, None)
     training = dict(card.get("training", {}))
-    training["data"] = args.data_note or "shared/data/train (5,154 photos, see data_terms)"
+    training["data"] = args.data_note or "shared/data/train (5,154 photos; terms under Training data and terms)"
     if args.wall_hours:
         training["wall_time_hours_all_phases"] = args.wall_hours
     card.update(

@@ -226,6 +226,15 @@ def test_model_card_shows_terms_metrics_and_sweep():
         assert entry.card["default_T"] in [float(k[2:]) for k in entry.card["temperature_sweep_val"]]
 
 
+def test_model_card_training_record_reads_as_words():
+    from colorizer_app.dialogs import training_facts
+
+    facts = dict(training_facts({"images_seen": 80000, "wall_time_s": 5079, "lr": 0.0001, "wall_time_s_all_phases": 61529,
+                                 "data": "photos"}))  # fmt: skip
+    assert facts == {"Images seen": "80,000", "Wall time": "1 h 25 min", "Learning rate": "0.0001",
+                     "Wall time (all phases)": "17 h 5 min", "Data": "photos"}  # fmt: skip
+
+
 def test_page_down_steps_through_the_folder(qtbot, win, tmp_path):
     for name in ("scan1.png", "scan2.png", "scan10.png"):
         Image.fromarray(gradient(64, 48)).save(tmp_path / name)
