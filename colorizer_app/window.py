@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import qtawesome as qta
-from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         self.hint = QLabel("Open a black-and-white photo (Ctrl+O) or drop one here.", self.colour_view)
         self.hint.setStyleSheet("color: gray; font-size: 15px; padding: 20px;")
         self.hint.setWordWrap(True)  # the view narrows when docks open beside it
+        self.hint.ensurePolished()
         self.overlay_legend = QLabel(
             "<span style='background-color: rgb(230,0,200)'>&nbsp;&nbsp;&nbsp;&nbsp;</span> least sure of the colour "
             "in this photo &nbsp; <span style='background-color: rgb(200,140,190)'>&nbsp;&nbsp;&nbsp;&nbsp;</span> "
@@ -145,6 +146,7 @@ class MainWindow(QMainWindow):
         self.legend_width = self.overlay_legend.sizeHint().width()  # one line, when the view is wide enough
         self.overlay_legend.setWordWrap(True)  # else wrapped: a narrow view cut it off mid-word
         self.overlay_legend.hide()
+        self.colour_view.installEventFilter(self)  # places both labels when the view resizes
 
     def _build_controls(self) -> None:
         self.hint_tool = HintTool(self)
@@ -825,13 +827,14 @@ class MainWindow(QMainWindow):
         legend.setFixedHeight(legend.heightForWidth(width))
         legend.move(8, max(0, self.colour_view.height() - legend.height() - 8))
 
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._place_legend()
-        if self.session is None:
+    def eventFilter(self, watched, event) -> bool:
+        # The result view resizes on its own too (docks laid out, shown or hidden): its labels follow.
+        if watched is self.colour_view and event.type() == QEvent.Type.Resize:
+            self._place_legend()
             self.hint.move(10, 10)
             self.hint.setFixedWidth(max(120, self.colour_view.width() - 20))
-            self.hint.adjustSize()
+            self.hint.setFixedHeight(self.hint.heightForWidth(self.hint.width()))
+        return super().eventFilter(watched, event)
 
 
 def filter_for(ext: str) -> str:

@@ -129,6 +129,18 @@ def test_corrupt_file_gives_an_error_and_the_app_stays_usable(qtbot, win, photo,
     assert win.session.image.path == photo
 
 
+def test_the_empty_view_hint_stays_inside_the_view_as_docks_open_and_close(qtbot, win):
+    hint = win.hint.geometry()
+    assert win.hint.isVisible() and hint.right() < win.colour_view.width()
+    wide = win.colour_view.width()
+    win.inspector_dock.hide()  # the view widens without the window resizing
+    qtbot.waitUntil(lambda: win.colour_view.width() > wide, timeout=5000)
+    assert win.hint.geometry().right() > hint.right()  # it follows the view
+    win.inspector_dock.show()
+    qtbot.waitUntil(lambda: win.colour_view.width() == wide, timeout=5000)
+    assert win.hint.geometry().right() < win.colour_view.width()
+
+
 def test_a_folder_opens_its_first_photo_and_an_empty_one_says_so(qtbot, win, tmp_path, errors):
     scans = tmp_path / "scans"
     scans.mkdir()
