@@ -60,7 +60,7 @@ class ABPlane(QWidget):
         self.colours = bin_colours(50)
         self.log_scale = False
         self.setMouseTracking(True)
-        self.setMinimumSize(220, 220)
+        self.setMinimumSize(180, 180)
         self.setToolTip("Each cell is one of the 313 ab colours at this pixel's lightness (kept within L 25..85, where hues "
             "show); its size shows the probability.")
 
@@ -174,6 +174,10 @@ class Inspector(QWidget):
         self.modes.setToolTip("The colours the network found likeliest here; click one to use it for the region that "
                               "believed in it")  # fmt: skip
         self.modes.itemClicked.connect(lambda item: self.modeChosen.emit(item.data(Qt.ItemDataRole.UserRole)))
+        self.modes.addItem(QListWidgetItem(swatch(np.zeros(3)), "grey: 0 %"))  # a row as the choices are drawn
+        row = self.modes.sizeHintForRow(0)
+        self.modes.clear()
+        self.modes.setMinimumHeight(5 * row + 2 * self.modes.frameWidth() + 2)  # all five choices without scrolling
         self.sure_label = QLabel()
         self.sure_bar = QProgressBar()
         self.sure_bar.setRange(0, 100)

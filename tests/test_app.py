@@ -87,6 +87,7 @@ def test_clicking_a_pixel_fills_the_inspector(qtbot, win, photo):
     expected = win.session.colorizer.inspect(win.session.pred, 40, 30, win.session.temperature)
     np.testing.assert_allclose(report.probs, expected.probs)
     assert win.inspector.modes.count() == 5 and win.colour_view.marker.isVisible()
+    assert not win.inspector.modes.verticalScrollBar().isVisible()  # the five choices show without scrolling
     qtbot.keyClick(view, Qt.Key.Key_Right)  # the clicked view has focus: arrows move the point, not the scroll
     assert win.session.point == (41, 30)
     qtbot.keyClick(win, Qt.Key.Key_Down)
