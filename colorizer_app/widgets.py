@@ -118,7 +118,7 @@ class TemperatureControl(QWidget):
 
 
 class AdjustmentsPanel(QWidget):
-    """Saturation, warmth and tint of the colour: live while dragging, one undo step per drag."""
+    """Saturation, warmth, tint and greying of unsure colour: live while dragging, one undo step per drag."""
 
     changed = Signal(object, bool)  # Look, whether this change starts an edit (for undo)
     released = Signal()
@@ -132,7 +132,9 @@ class AdjustmentsPanel(QWidget):
         grid = QGridLayout(self)
         rows = (("saturation", "Saturation", 0, 300, 100, "How colourful: 100 % unchanged, 0 % grey"),
                 ("warmth", "Warmth", -60, 60, 0, "Towards yellow (+) or blue (-): corrects a cold or a sepia cast"),
-                ("tint", "Tint", -60, 60, 0, "Towards magenta (+) or green (-): corrects a green or a purple cast"))  # fmt: skip
+                ("tint", "Tint", -60, 60, 0, "Towards magenta (+) or green (-): corrects a green or a purple cast"),
+                ("grey_unsure", "Grey unsure", 0, 100, 0, "Greys the colour where the network was less sure than usual (the "
+                 "uncertainty overlay's magenta): tames blotches on walls and backgrounds. 0 % off"))  # fmt: skip
         for row, (key, text, lo, hi, default, tip) in enumerate(rows):
             slider = QSlider(Qt.Orientation.Horizontal)
             slider.setRange(lo, hi)
@@ -150,7 +152,7 @@ class AdjustmentsPanel(QWidget):
             self.sliders[key], self.labels[key] = slider, label
         self.reset_button = QToolButton()
         self.reset_button.setText("Reset")
-        self.reset_button.setToolTip("Saturation 100 %, no warmth, no tint")
+        self.reset_button.setToolTip("Saturation 100 %, no warmth, no tint, nothing greyed")
         self.reset_button.clicked.connect(self.reset)
         grid.addWidget(self.reset_button, len(rows), 2)
         self._pressed = False
@@ -160,11 +162,13 @@ class AdjustmentsPanel(QWidget):
         from model.lab.look import Look
 
         s = self.sliders
-        return Look(s["saturation"].value() / 100, float(s["warmth"].value()), float(s["tint"].value()))
+        return Look(s["saturation"].value() / 100, float(s["warmth"].value()), float(s["tint"].value()),
+                    s["grey_unsure"].value() / 100)
 
     def set_look(self, look) -> None:
         """Show a look (e.g. after Undo or opening a photo) without reporting it as a change."""
-        values = {"saturation": round(look.saturation * 100), "warmth": round(look.warmth), "tint": round(look.tint)}
+        values = {"saturation": round(look.saturation * 100), "warmth": round(look.warmth), "tint": round(look.tint),
+                  "grey_unsure": round(look.grey_unsure * 100)}
         for key, slider in self.sliders.items():
             slider.blockSignals(True)
             slider.setValue(values[key])
@@ -183,6 +187,7 @@ class AdjustmentsPanel(QWidget):
         self.labels["saturation"].setText(f"{s['saturation'].value()} %")
         self.labels["warmth"].setText(f"{s['warmth'].value():+d}")
         self.labels["tint"].setText(f"{s['tint'].value():+d}")
+        self.labels["grey_unsure"].setText(f"{s['grey_unsure'].value()} %")
 
     def _on_press(self) -> None:
         self._pressed = True

@@ -447,6 +447,10 @@ def test_adjustments_and_the_temperature_are_live_and_undoable(qtbot, win, photo
     win.adjustments.sliders["saturation"].setValue(0)  # as a key press would: one step
     assert win.session.pred.look == Look(saturation=0.0)
     qtbot.waitUntil(lambda: abs(win.colour_view.colour_image().pixelColor(80, 60).saturation()) < 8, timeout=10000)
+    win.adjustments.sliders["grey_unsure"].setValue(40)
+    assert win.session.pred.look == Look(saturation=0.0, grey_unsure=0.4)
+    assert win.adjustments.labels["grey_unsure"].text() == "40 %"
+    win.actions.undo.trigger()
     win.adjustments.sliders["warmth"].setValue(30)
     win.temperature.set_value(0.9)
     assert win.session.temperature == pytest.approx(0.9, abs=0.01)

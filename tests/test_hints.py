@@ -230,6 +230,41 @@ def test_look_adjusts_saturation_warmth_and_tint_and_undoes_with_the_temperature
         Look(saturation=-1)
 
 
+def test_grey_unsure_greys_only_the_less_sure_cells_and_leaves_hints_alone(colorizer):
+    from model.lab.look import TYPICAL_CERTAINTY, Look, certainty_map
+
+    L = two_regions()
+    pred = colorizer.predict(L)
+    sure = certainty_map(pred.log_probs)
+    lo, hi = float(sure.min()), float(sure.max())
+    assert 0 <= lo < hi <= 1
+    # the left half of the grid made sure (nearly one colour), the right half as the untrained net left it
+    peaked = pred.log_probs.clone()
+    half = peaked.shape[2] // 2
+    peaked[:, :, :half] = -30.0
+    peaked[200, :, :half] = 0.0
+    peaked = torch.log_softmax(peaked, dim=0)
+    pred.log_probs = peaked
+    sure = certainty_map(peaked)
+    plain = colorizer.ab_grid(pred, 0.38)
+    pred.look = Look(grey_unsure=1.0)
+    greyed = colorizer.ab_grid(pred, 0.38)
+    keep = (sure / TYPICAL_CERTAINTY).clamp(max=1)
+    torch.testing.assert_close(greyed, plain * keep, atol=1e-4, rtol=1e-4)  # hue kept, chroma x certainty / typical
+    assert (keep[:, :half] == 1).all() and (keep[:, half:] < 0.5).all()
+    pred.look = Look(grey_unsure=0.5)
+    torch.testing.assert_close(colorizer.ab_grid(pred, 0.38), plain * (1 - 0.5 * (1 - keep)), atol=1e-4, rtol=1e-4)
+    pred.hints = [Hint(200, 96, (40.0, 30.0))]  # the user's colour is not greyed
+    pred.look = Look()
+    hinted = colorizer.ab_grid(pred, 0.38)
+    pred.look = Look(grey_unsure=1.0)
+    gx, gy = (round(c) for c in colorizer.grid_coords(pred, 200, 96))
+    torch.testing.assert_close(colorizer.ab_grid(pred, 0.38)[:, gy, gx], hinted[:, gy, gx], atol=0.5, rtol=0)
+    with pytest.raises(UserError, match="grey_unsure"):
+        Look(grey_unsure=1.5)
+    assert not Look(grey_unsure=0.2).is_identity
+
+
 def test_colorize_takes_the_look_options(tmp_path, capsys):
     from model.cli.colorize import main as colorize
 
@@ -239,7 +274,9 @@ def test_colorize_takes_the_look_options(tmp_path, capsys):
     r, g, b = np.asarray(Image.open(tmp_path / "flat" / "grey_color.png")).reshape(-1, 3).mean(0)
     assert r > b + 20 and g > b + 10  # grey made warm: yellowish everywhere
     assert colorize([*run, "-o", str(tmp_path / "bad"), "--tint", "500"]) == 2
-    assert "tint 500.0: must be a number from -60 to 60" in capsys.readouterr().err
+    assert colorize([*run, "-o", str(tmp_path / "bad"), "--grey-unsure", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "tint 500.0: must be a number from -60 to 60" in err and "grey_unsure 2.0: must be a number from 0 to 1" in err
 
 
 def test_photo_settings_are_kept_by_content_and_used_by_colorize(tmp_path, capsys):
@@ -256,7 +293,7 @@ def test_photo_settings_are_kept_by_content_and_used_by_colorize(tmp_path, capsy
     (tmp_path / "renamed.png").write_bytes((tmp_path / "scan.png").read_bytes())  # same content, same settings
     store.save(photo_key(tmp_path / "scan.png"), PhotoSettings(0.5, Look(), [], [hint]))
     assert colorize([*run, "-o", str(tmp_path / "unwarmed")]) == 0
-    mine = PhotoSettings(0.5, Look(warmth=20.0), [], [hint])
+    mine = PhotoSettings(0.5, Look(warmth=20.0, grey_unsure=0.3), [], [hint])
     store.save(photo_key(tmp_path / "scan.png"), mine)
     assert store.load(photo_key(tmp_path / "renamed.png")) == mine
     capsys.readouterr()

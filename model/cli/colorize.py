@@ -74,6 +74,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="shift towards yellow (+) or blue (-), in ab units (-60..60; 0 unchanged)")
     p.add_argument("--tint", type=float, default=0.0, metavar="T",
                    help="shift towards magenta (+) or green (-), in ab units (-60..60; 0 unchanged)")
+    p.add_argument("--grey-unsure", type=float, default=0.0, metavar="G",
+                   help="grey the colour where the network was less sure than usual, tames blotches (0 off .. 1 full)")
     p.add_argument("--ignore-saved", action="store_true",
                    help="do not use the settings saved for a photo in the app (its temperature, adjustments, hints)")
     p.add_argument("--hints", metavar="FILE", help='colour hints for the photos, JSON: {"hints": [{"x": 120, "y": 80, '
@@ -115,7 +117,7 @@ def colorize(args: argparse.Namespace) -> int:
         args.jobs,
         parse_shard(args.shard),
         tuple(load_hints(args.hints)) if args.hints else (),
-        Look(args.saturation, args.warmth, args.tint),
+        Look(args.saturation, args.warmth, args.tint, args.grey_unsure),
         None if args.ignore_saved else SettingsStore(),
     )
     if not args.output.strip():

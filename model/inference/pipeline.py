@@ -27,7 +27,7 @@ from model.inference.hints import Hint, HintSolver, apply_hints, hinted_cells
 from model.lab.annealed import PAPER_T, annealed_mean, annealed_mean_of_log_probs
 from model.lab.bins import AB_BINS, Q
 from model.lab.color import lab_to_rgb_torch
-from model.lab.look import Look, apply_look
+from model.lab.look import Look, apply_look, certainty_map, grey_unsure_cells
 from model.nets.device import pick_device
 
 NET_SHORT_SIDE = 256  # the scale at which training crops (176 px of ~200-300 px photos) saw objects
@@ -155,6 +155,8 @@ class Colorizer:
     def ab_grid(self, pred: Prediction, T: float) -> torch.Tensor:
         """Annealed-mean ab (2, h, w) on the prediction grid, with chosen modes applied."""
         ab = annealed_mean_of_log_probs(pred.log_probs[None], T)[0]
+        if pred.look.grey_unsure:  # the network's own colour only: modes and hints are the user's, sure by choice
+            ab = grey_unsure_cells(ab, certainty_map(pred.log_probs), pred.look.grey_unsure)
         for edit in pred.edits:
             m = torch.from_numpy(edit.mask)
             ab[:, m] = torch.as_tensor(AB_BINS[edit.bin]).view(2, 1)
