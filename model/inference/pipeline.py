@@ -24,7 +24,7 @@ from PIL import Image
 from torch import nn
 
 from model.inference.hints import Hint, HintSolver, apply_hints, hinted_cells
-from model.lab.annealed import PAPER_T, annealed_mean, annealed_mean_of_log_probs
+from model.lab.annealed import PAPER_T, annealed_mean, annealed_mean_of_log_probs, entropy_of_log_probs
 from model.lab.bins import AB_BINS, Q
 from model.lab.color import lab_to_rgb_torch
 from model.lab.look import Look, apply_look, certainty_map, grey_unsure_cells
@@ -222,8 +222,7 @@ class Colorizer:
 
     def entropy_map(self, pred: Prediction) -> np.ndarray:
         """Per-pixel entropy (h, w) in nats on the grid; log(313) = 5.75 is total doubt."""
-        lp = pred.log_probs
-        return (-(lp.exp() * lp).sum(0)).numpy()
+        return entropy_of_log_probs(pred.log_probs).numpy()
 
     # ------------------------------------------------------------------ choosing a mode
     def mode_region(self, pred: Prediction, x: float, y: float, q: int, share: float = 0.5) -> np.ndarray:

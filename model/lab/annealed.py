@@ -40,3 +40,8 @@ def annealed_mean_of_log_probs(lp: torch.Tensor, T: float) -> torch.Tensor:
 def annealed_mean(z: torch.Tensor, T: float, is_logits: bool = False) -> torch.Tensor:
     """Z (B, 313, H, W) -> ab (B, 2, H, W) at temperature T (T = 1: mean, T = 0: mode)."""
     return annealed_mean_of_log_probs(log_probs(z, is_logits, dim=1), T)
+
+
+def entropy_of_log_probs(lp: torch.Tensor, dim: int = 0) -> torch.Tensor:
+    """Entropy in nats of distributions given as log-probabilities along ``dim`` (log Q: total doubt)."""
+    return -(lp.exp() * lp).sum(dim)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import torch
 
 from model.errors import UserError
+from model.lab.annealed import entropy_of_log_probs
 from model.lab.bins import Q
 
 SATURATION_RANGE = (0.0, 3.0)
@@ -52,8 +53,7 @@ def apply_look(ab: torch.Tensor, look: Look) -> torch.Tensor:
 
 def certainty_map(log_probs: torch.Tensor) -> torch.Tensor:
     """1 - entropy / log Q of each cell of (Q, h, w) log-probabilities: 0 every colour alike, 1 one colour."""
-    entropy = -(log_probs.exp() * log_probs).sum(0)
-    return (1.0 - entropy / math.log(Q)).clamp(0.0, 1.0)
+    return (1.0 - entropy_of_log_probs(log_probs) / math.log(Q)).clamp(0.0, 1.0)
 
 
 def grey_unsure_cells(ab: torch.Tensor, certainty: torch.Tensor, strength: float) -> torch.Tensor:
