@@ -8,12 +8,14 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QProgressBar,
     QRadioButton,
+    QScrollArea,
     QToolButton,
     QToolTip,
     QVBoxLayout,
@@ -60,7 +62,7 @@ class ABPlane(QWidget):
         self.colours = bin_colours(50)
         self.log_scale = False
         self.setMouseTracking(True)
-        self.setMinimumSize(180, 180)
+        self.setMinimumSize(140, 140)
         self.setToolTip("Each cell is one of the 313 ab colours at this pixel's lightness (kept within L 25..85, where hues "
             "show); its size shows the probability.")
 
@@ -177,7 +179,7 @@ class Inspector(QWidget):
         self.modes.addItem(QListWidgetItem(swatch(np.zeros(3)), "grey: 0 %"))  # a row as the choices are drawn
         row = self.modes.sizeHintForRow(0)
         self.modes.clear()
-        self.modes.setMinimumHeight(5 * row + 2 * self.modes.frameWidth() + 2)  # all five choices without scrolling
+        self.modes.setFixedHeight(5 * row + 2 * self.modes.frameWidth() + 2)  # all five choices, no more room
         self.sure_label = QLabel()
         self.sure_bar = QProgressBar()
         self.sure_bar.setRange(0, 100)
@@ -198,15 +200,28 @@ class Inspector(QWidget):
         scale_row.addWidget(self.log)
         scale_row.addStretch()
         scale_row.addWidget(self.details)
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.plane, 1)
+        column.addLayout(scale_row)
+        column.addWidget(QLabel("Colours the network considered here (click one to use it):"))
+        column.addWidget(self.modes)
+        column.addWidget(self.sure_label)
+        column.addWidget(self.sure_bar)
+        column.addWidget(self.numbers)
+        # Below the header it scrolls on a short screen (1366 x 768) rather than push the window
+        # taller than the screen; the wrapped header stays outside, where its height for the
+        # width cannot make the scroll area ask for more than it has.
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(body)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setMinimumWidth(body.minimumSizeHint().width() + self.scroll.verticalScrollBar().sizeHint().width())
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
-        layout.addWidget(self.plane, 1)
-        layout.addLayout(scale_row)
-        layout.addWidget(QLabel("Colours the network considered here (click one to use it):"))
-        layout.addWidget(self.modes)
-        layout.addWidget(self.sure_label)
-        layout.addWidget(self.sure_bar)
-        layout.addWidget(self.numbers)
+        layout.addWidget(self.scroll, 1)
         self._last: tuple | None = None
 
     def show_report(self, point: tuple[int, int] | None, report: PixelReport | None, T: float) -> None:

@@ -111,7 +111,10 @@ class MainWindow(QMainWindow):
         self.preview_timer = QTimer(self)
         self.preview_timer.setSingleShot(True)
         self.preview_timer.timeout.connect(self.refresh_preview)
-        self.resize(1280, 800)
+        screen = QApplication.primaryScreen()
+        room = screen.availableGeometry().size() if screen is not None else None
+        # 1280 x 900, or nine tenths of a smaller screen (a 1366 x 768 laptop), never past its edge
+        self.resize(min(1280, room.width() * 9 // 10) if room else 1280, min(900, room.height() * 9 // 10) if room else 900)
         geometry = self.settings.value("geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -185,6 +188,8 @@ class MainWindow(QMainWindow):
         self.inspector_dock.setWidget(self.inspector)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inspector_dock)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.adjustments_dock)
+        # the adjustments need only their rows; every spare pixel goes to the inspector's plane
+        self.resizeDocks([self.inspector_dock, self.adjustments_dock], [1000, 1], Qt.Orientation.Vertical)
         self.filmstrip = Filmstrip()
         self.filmstrip.photoChosen.connect(self.open_path)
         self.filmstrip_dock = QDockWidget("Filmstrip", self)

@@ -41,6 +41,7 @@ def win(qtbot, tmp_path, errors):
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     w = MainWindow(settings)
     qtbot.addWidget(w)
+    w.resize(1280, 900)  # a desktop's size: offscreen's virtual screen is 800 x 600
     w.show()
     qtbot.waitUntil(lambda: w.colorizer is not None, timeout=30000)  # the worker loads the network after the window shows
     yield w
@@ -135,11 +136,28 @@ def test_the_empty_view_hint_stays_inside_the_view_as_docks_open_and_close(qtbot
     assert win.hint.isVisible() and hint.right() < win.colour_view.width()
     wide = win.colour_view.width()
     win.inspector_dock.hide()  # the view widens without the window resizing
+    win.adjustments_dock.hide()
     qtbot.waitUntil(lambda: win.colour_view.width() > wide, timeout=5000)
     assert win.hint.geometry().right() > hint.right()  # it follows the view
     win.inspector_dock.show()
+    win.adjustments_dock.show()
     qtbot.waitUntil(lambda: win.colour_view.width() == wide, timeout=5000)
     assert win.hint.geometry().right() < win.colour_view.width()
+
+
+def test_the_window_fits_a_short_laptop_screen_and_the_inspector_scrolls_there(qtbot, win, tmp_path):
+    from PySide6.QtWidgets import QApplication
+
+    fresh = MainWindow(QSettings(str(tmp_path / "fresh.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(fresh)
+    room = QApplication.primaryScreen().availableGeometry()  # 800 x 600 offscreen
+    assert fresh.width() <= room.width() and fresh.height() <= room.height()  # it opens within the screen
+    fresh.threads.stop()
+    fresh.strip_threads.stop()
+    assert win.minimumSizeHint().height() <= 640  # a 1366 x 768 screen, less its panels and title bar
+    win.resize(1200, 660)
+    qtbot.waitUntil(lambda: win.inspector.scroll.verticalScrollBar().maximum() > 0, timeout=5000)
+    assert win.inspector.modes.height() == win.inspector.modes.minimumHeight()  # scrolled to, never squeezed
 
 
 def test_a_folder_opens_its_first_photo_and_an_empty_one_says_so(qtbot, win, tmp_path, errors):
