@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import qtawesome as qta
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import QEvent, QSettings, QSize, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
@@ -112,9 +112,9 @@ class MainWindow(QMainWindow):
         self.preview_timer.setSingleShot(True)
         self.preview_timer.timeout.connect(self.refresh_preview)
         screen = QApplication.primaryScreen()
-        room = screen.availableGeometry().size() if screen is not None else None
+        room = screen.availableGeometry().size() if screen is not None else QSize(1600, 1000)
         # 1280 x 900, or nine tenths of a smaller screen (a 1366 x 768 laptop), never past its edge
-        self.resize(min(1280, room.width() * 9 // 10) if room else 1280, min(900, room.height() * 9 // 10) if room else 900)
+        self.resize(min(1280, room.width() * 9 // 10), min(900, room.height() * 9 // 10))
         geometry = self.settings.value("geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
