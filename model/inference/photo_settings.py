@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from model.errors import UserError
@@ -54,8 +54,7 @@ class PhotoSettings:
 
     def to_json(self) -> dict:
         return {"format": FORMAT, "temperature": self.temperature,
-                "look": {"saturation": self.look.saturation, "warmth": self.look.warmth, "tint": self.look.tint,
-                         "grey_unsure": self.look.grey_unsure},
+                "look": asdict(self.look),
                 "modes": [list(m) for m in self.modes], "hints": [h.to_json() for h in self.hints]}  # fmt: skip
 
     @classmethod
@@ -72,7 +71,7 @@ class PhotoSettings:
         except (TypeError, ValueError) as e:
             raise UserError("damaged photo settings (modes)") from e
         return cls(None if T is None else check_temperature(T, "the saved temperature"),
-                   Look(**{k: float(look[k]) for k in ("saturation", "warmth", "tint", "grey_unsure") if k in look}),
+                   Look(**{f.name: float(look[f.name]) for f in fields(Look) if f.name in look}),
                    parsed_modes, parse_hints({"hints": obj.get("hints") or []}))  # fmt: skip
 
 
