@@ -74,6 +74,9 @@ def main() -> None:
     prior_src.add_argument("--prior-counts", help="a prior scan (a run's prior.json) to measure with and put in the card; "
                            "one counted on every training photo pins the rare bins that dominate the rebalanced AuC")
     p.add_argument("--temperatures", type=float, nargs="+", default=list(SWEEP), help="the sweep that picks the default")
+    p.add_argument("--median-rarity", type=float, metavar="G",
+                   help="read colours out by the median readout with this rarity exponent (model/lab/median.py), "
+                   "not the annealed mean")  # fmt: skip
     args = p.parse_args()
 
     colorizer = Colorizer.load(args.weights, device="cpu")
@@ -87,6 +90,10 @@ def main() -> None:
     else:
         prior_card = Colorizer.load(args.prior_from).card if args.prior_from else card
         prior = np.array(prior_card["prior"])
+    colorizer.card["prior"] = card["prior"] = prior.tolist()
+    if args.median_rarity is not None:
+        colorizer.use_readout({"kind": "median", "rarity_exponent": args.median_rarity})
+        card["readout"] = colorizer.card["readout"]
     val, folders, categories = load_labelled(args.val)
     kodak = load_eval_set(list_images(args.kodak))
     groups = {"by_folder": folders, "by_category": categories}
@@ -135,9 +142,9 @@ def main() -> None:
         validation_by_folder=_parts(sweep["by_folder"], chosen),
         validation_by_category=_parts(sweep["by_category"], chosen),
         evaluation="each photo squeezed to 256x256 as in the paper and colourised as the app does (the photo and its "
-        "mirror image, their distributions averaged); AuC of the ab-error CMF over thresholds 0..150 (%), "
-        "rebalanced by the inverse smoothed training prior of the ground-truth bin; colourfulness ratio = median "
-        "Hasler-Suesstrunk colourfulness of results / of the ground truth",
+        "mirror image, their distributions averaged; " + readout_words(card.get("readout")) + "); AuC of the ab-error "
+        "CMF over thresholds 0..150 (%), rebalanced by the inverse smoothed training prior of the ground-truth bin; "
+        "colourfulness ratio = median Hasler-Suesstrunk colourfulness of results / of the ground truth",
         data_terms=data_terms(args.corpus),
         training=training,
         notes=args.notes,
@@ -150,6 +157,13 @@ def main() -> None:
         shutil.copyfile(args.weights, dst / f"{args.name}.pt")
     (dst / f"{args.name}.json").write_text(json.dumps(card, indent=1) + "\n")
     print(json.dumps({"chosen_T": chosen, "metrics": metrics}, indent=1))
+
+
+def readout_words(readout: dict | None) -> str:
+    if readout is None:
+        return "the annealed mean at each temperature"
+    return (f"the median readout: the geometric median of the belief reweighted by the rebalanced AuC's weights to "
+            f"the power {readout['rarity_exponent']:g}, annealed by each temperature")
 
 
 def _parts(parts: dict, T: float) -> dict:

@@ -24,10 +24,11 @@ from PIL import Image
 from torch import nn
 
 from model.inference.hints import Hint, HintSolver, apply_hints, hinted_cells
-from model.lab.annealed import PAPER_T, annealed_mean, annealed_mean_of_log_probs, entropy_of_log_probs
+from model.lab.annealed import PAPER_T, annealed_mean_of_log_probs, entropy_of_log_probs
 from model.lab.bins import AB_BINS, Q
 from model.lab.color import lab_to_rgb_torch
 from model.lab.look import Look, apply_look, certainty_map, grey_unsure_cells
+from model.lab.median import median_of_log_probs, rarity_offsets
 from model.nets.device import pick_device
 
 NET_SHORT_SIDE = 256  # the scale at which training crops (176 px of ~200-300 px photos) saw objects
@@ -102,6 +103,27 @@ class Colorizer:
         self.default_T = float(self.card.get("default_T", PAPER_T))
         self.network_calls = 0
         self._lock = threading.Lock()
+        self.use_readout(self.card.get("readout"))
+
+    def use_readout(self, readout: dict | None) -> None:
+        """How a distribution becomes a colour: the paper's annealed mean (None), or
+        ``{"kind": "median", "rarity_exponent": g}`` (model/lab/median.py), which needs the
+        card's training prior and lambda. Kept in the card, so a released model carries its own."""
+        self._offsets = None
+        if readout is None:
+            self.card.pop("readout", None)
+            return
+        if readout.get("kind") != "median" or not {"prior", "lambda"} <= self.card.keys():
+            raise ValueError(f"unknown readout {readout!r}, or a median one without the training prior and lambda in the card")
+        prior = np.asarray(self.card["prior"], dtype=np.float64)
+        self._offsets = rarity_offsets(prior, float(self.card["lambda"]), float(readout["rarity_exponent"]))
+        self.card["readout"] = dict(readout)
+
+    def decode(self, lp: torch.Tensor, T: float) -> torch.Tensor:
+        """Log-probabilities (B, 313, H, W) -> ab (B, 2, H, W) by this model's readout at T."""
+        if self._offsets is None:
+            return annealed_mean_of_log_probs(lp, T)
+        return median_of_log_probs(lp, T, self._offsets)
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -154,7 +176,7 @@ class Colorizer:
     # ------------------------------------------------------------------ decoding
     def ab_grid(self, pred: Prediction, T: float) -> torch.Tensor:
         """Annealed-mean ab (2, h, w) on the prediction grid, with chosen modes applied."""
-        ab = annealed_mean_of_log_probs(pred.log_probs[None], T)[0]
+        ab = self.decode(pred.log_probs[None], T)[0]
         if pred.look.grey_unsure:  # the network's own colour only: modes and hints are the user's, sure by choice
             ab = grey_unsure_cells(ab, certainty_map(pred.log_probs), pred.look.grey_unsure)
         for edit in pred.edits:
@@ -215,7 +237,8 @@ class Colorizer:
 
     def inspect(self, pred: Prediction, x: float, y: float, T: float, L: float = 50.0, top: int = 5) -> PixelReport:
         probs = self.probabilities_at(pred, x, y)
-        ab = annealed_mean(torch.from_numpy(probs).view(1, -1, 1, 1), T)[0, :, 0, 0].tolist()
+        lp = torch.from_numpy(np.log(np.maximum(probs, 1e-30))).float().view(1, -1, 1, 1)
+        ab = self.decode(lp, T)[0, :, 0, 0].tolist()
         order = np.argsort(-probs)[:top]
         entropy = float(-(probs * np.log(np.maximum(probs, 1e-30))).sum())
         return PixelReport(probs, (float(ab[0]), float(ab[1])), float(L), [(int(q), float(probs[q])) for q in order], entropy)
