@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from model.inference.batch import BatchOptions
 from model.inference.photo_settings import SettingsStore
+from model.lab.median import describe_readout
 
 
 def _folder_row(edit: QLineEdit, title: str, parent: QWidget) -> QWidget:
@@ -148,6 +149,7 @@ def card_html(card: dict) -> str:
     facts = {
         "Architecture": card.get("architecture", card.get("arch")),
         "Default temperature": card.get("default_T"),
+        "Readout": describe_readout(card.get("readout")),
         "Rebalancing lambda": card.get("lambda"),
         "Weights": Path(card["path"]).name if card.get("path") else None,  # not the folders of this machine
     }

@@ -32,6 +32,7 @@ from model.evaluation.recognition import ImageNetClassifier  # noqa: E402
 from model.inference.pipeline import Colorizer  # noqa: E402
 from model.io.folders import list_images  # noqa: E402
 from model.lab.annealed import BRIEF_T  # noqa: E402
+from model.lab.median import describe_readout  # noqa: E402
 from model.nets import describe_architecture  # noqa: E402
 from model.nets.registry import models_dir  # noqa: E402
 
@@ -142,7 +143,7 @@ def main() -> None:
         validation_by_folder=_parts(sweep["by_folder"], chosen),
         validation_by_category=_parts(sweep["by_category"], chosen),
         evaluation="each photo squeezed to 256x256 as in the paper and colourised as the app does (the photo and its "
-        "mirror image, their distributions averaged; " + readout_words(card.get("readout")) + "); AuC of the ab-error "
+        "mirror image, their distributions averaged; " + describe_readout(card.get("readout")) + "); AuC of the ab-error "
         "CMF over thresholds 0..150 (%), rebalanced by the inverse smoothed training prior of the ground-truth bin; "
         "colourfulness ratio = median Hasler-Suesstrunk colourfulness of results / of the ground truth",
         data_terms=data_terms(args.corpus),
@@ -157,13 +158,6 @@ def main() -> None:
         shutil.copyfile(args.weights, dst / f"{args.name}.pt")
     (dst / f"{args.name}.json").write_text(json.dumps(card, indent=1) + "\n")
     print(json.dumps({"chosen_T": chosen, "metrics": metrics}, indent=1))
-
-
-def readout_words(readout: dict | None) -> str:
-    if readout is None:
-        return "the annealed mean at each temperature"
-    return (f"the median readout: the geometric median of the belief reweighted by the rebalanced AuC's weights to "
-            f"the power {readout['rarity_exponent']:g}, annealed by each temperature")
 
 
 def _parts(parts: dict, T: float) -> dict:

@@ -255,6 +255,7 @@ def test_model_card_shows_terms_metrics_and_sweep():
         assert "90% interval" in html and "of the weight in val" in html
         assert "Lite2 ImageNet classifier" in html and "names the result as it names the original" in html
         assert entry.card["default_T"] in [float(k[2:]) for k in entry.card["temperature_sweep_val"]]
+        assert "<b>Readout</b>" in html and ("geometric median" in html) == ("readout" in entry.card)
 
 
 def test_model_card_training_record_reads_as_words():

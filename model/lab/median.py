@@ -55,3 +55,11 @@ def median_of_log_probs(lp: torch.Tensor, T: float, offsets: torch.Tensor) -> to
     belief = torch.softmax((lp.float() + offsets.to(lp.device).view(1, q, 1, 1)) / max(T, 1e-6), dim=1)
     flat = belief.permute(0, 2, 3, 1).reshape(-1, q)
     return geometric_median(flat).view(B, h, w, 2).permute(0, 3, 1, 2).contiguous()
+
+
+def describe_readout(readout: dict | None) -> str:
+    """A card's readout in words (model card dialog, release notes)."""
+    if readout is None:
+        return "the annealed mean at each temperature (the paper's)"
+    return (f"the median readout: the geometric median of the belief reweighted by the rebalanced AuC's weights to "
+            f"the power {readout['rarity_exponent']:g}, annealed by each temperature")  # fmt: skip
