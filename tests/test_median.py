@@ -5,7 +5,7 @@ import torch
 from model.inference.pipeline import Colorizer
 from model.lab.annealed import annealed_mean_of_log_probs
 from model.lab.bins import AB_BINS, Q, ab_bins_torch
-from model.lab.median import geometric_median, median_of_log_probs, rarity_offsets
+from model.lab.median import MedianReadout, geometric_median, median_of_log_probs
 from model.nets import LiteColorNet
 
 PRIOR = np.random.default_rng(0).dirichlet(np.full(Q, 0.3))
@@ -48,21 +48,31 @@ def test_median_has_less_expected_error_than_the_mean():
     assert (expected_distance(p, approx) < expected_distance(p, med) * 1.02 + 0.1).float().mean() > 0.9
 
 
-def test_rarity_offsets_undo_training_weights_and_add_rare_colour_weight():
-    assert torch.allclose(rarity_offsets(PRIOR, 1.0, 0.0), torch.zeros(Q))  # unweighted net, raw optimum
-    assert torch.allclose(rarity_offsets(PRIOR, 0.0, 1.0), torch.zeros(Q), atol=1e-5)  # trained as evaluated
-    calm, vivid = rarity_offsets(PRIOR, 0.5, 0.0), rarity_offsets(PRIOR, 0.5, 1.0)
+def test_offsets_undo_training_weights_and_add_rare_colour_weight():
+    def offsets(lam, exponent, T=1.0):
+        return MedianReadout.from_prior(PRIOR, lam, exponent).offsets(T)
+
+    assert torch.allclose(offsets(1.0, 0.0), torch.zeros(Q))  # unweighted net, raw optimum
+    assert torch.allclose(offsets(0.0, 1.0), torch.zeros(Q), atol=1e-5)  # trained as evaluated
+    calm, vivid = offsets(0.5, 0.0), offsets(0.5, 1.0)
     rare, common = int(np.argmin(PRIOR)), int(np.argmax(PRIOR))
     assert (vivid - calm)[rare] > (vivid - calm)[common]  # a larger exponent favours rare colours
 
 
-def test_median_readout_shapes_and_its_small_temperature_limit_is_the_mode():
-    lp = torch.log_softmax(torch.randn(2, Q, 3, 4, generator=torch.Generator().manual_seed(2)) * 3, dim=1)
-    offsets = rarity_offsets(PRIOR, 0.5, 0.5)
-    ab = median_of_log_probs(lp, 1.0, offsets)
-    assert ab.shape == (2, 2, 3, 4) and torch.isfinite(ab).all()
-    mode = ab_bins_torch()[(lp + offsets.view(1, Q, 1, 1)).argmax(1)].permute(0, 3, 1, 2).float()
-    torch.testing.assert_close(median_of_log_probs(lp, 0.0, offsets), mode, atol=1e-3, rtol=0)
+def test_the_temperature_moves_the_exponent_from_the_cards_at_one_to_one_at_zero():
+    readout = MedianReadout.from_prior(PRIOR, 0.5, 0.5)
+    exponents = [readout.exponent_at(T) for T in (1.0, 0.38, 1 / 6, 0.02, 0.0)]
+    assert exponents[0] == 0.5 and exponents[-1] == 1.0 and exponents == sorted(exponents)
+    torch.testing.assert_close(readout.offsets(0.0), MedianReadout.from_prior(PRIOR, 0.5, 1.0).offsets(1.0))
+
+
+def test_lower_temperature_gives_more_vivid_colour():
+    lp = torch.log_softmax(torch.randn(1, Q, 8, 8, generator=torch.Generator().manual_seed(2)) * 3, dim=1)
+    readout = MedianReadout.from_prior(PRIOR, 0.5, 0.5)
+    chroma = [readout(lp, T).norm(dim=1).mean() for T in (1.0, 0.3, 0.02)]
+    assert chroma[0] < chroma[1] < chroma[2]
+    assert readout(lp, 1.0).shape == (1, 2, 8, 8)
+    torch.testing.assert_close(readout(lp, 1.0), median_of_log_probs(lp, readout.offsets(1.0)))
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +91,7 @@ def test_a_card_with_a_median_readout_decodes_every_path_with_it(net):
     L = np.tile(np.linspace(20, 80, 64, dtype=np.float32), (48, 1))
     pred = col.predict(L)
     grid = col.ab_grid(pred, 1.0)
-    torch.testing.assert_close(grid, median_of_log_probs(pred.log_probs[None], 1.0, col._offsets)[0])
+    torch.testing.assert_close(grid, col._median(pred.log_probs[None], 1.0)[0])
     assert not torch.allclose(grid, annealed_mean_of_log_probs(pred.log_probs[None], 1.0)[0], atol=0.5)
     # The inspector reports the colour the result shows at a grid cell's centre.
     (w, h), (gw, gh) = pred.image_size, pred.grid_size

@@ -28,7 +28,7 @@ from model.lab.annealed import PAPER_T, annealed_mean_of_log_probs, entropy_of_l
 from model.lab.bins import AB_BINS, Q
 from model.lab.color import lab_to_rgb_torch
 from model.lab.look import Look, apply_look, certainty_map, grey_unsure_cells
-from model.lab.median import median_of_log_probs, rarity_offsets
+from model.lab.median import MedianReadout
 from model.nets.device import pick_device
 
 NET_SHORT_SIDE = 256  # the scale at which training crops (176 px of ~200-300 px photos) saw objects
@@ -109,21 +109,21 @@ class Colorizer:
         """How a distribution becomes a colour: the paper's annealed mean (None), or
         ``{"kind": "median", "rarity_exponent": g}`` (model/lab/median.py), which needs the
         card's training prior and lambda. Kept in the card, so a released model carries its own."""
-        self._offsets = None
+        self._median = None
         if readout is None:
             self.card.pop("readout", None)
             return
         if readout.get("kind") != "median" or not {"prior", "lambda"} <= self.card.keys():
             raise ValueError(f"unknown readout {readout!r}, or a median one without the training prior and lambda in the card")
         prior = np.asarray(self.card["prior"], dtype=np.float64)
-        self._offsets = rarity_offsets(prior, float(self.card["lambda"]), float(readout["rarity_exponent"]))
+        self._median = MedianReadout.from_prior(prior, float(self.card["lambda"]), float(readout["rarity_exponent"]))
         self.card["readout"] = dict(readout)
 
     def decode(self, lp: torch.Tensor, T: float) -> torch.Tensor:
         """Log-probabilities (B, 313, H, W) -> ab (B, 2, H, W) by this model's readout at T."""
-        if self._offsets is None:
+        if self._median is None:
             return annealed_mean_of_log_probs(lp, T)
-        return median_of_log_probs(lp, T, self._offsets)
+        return self._median(lp, T)
 
     # ------------------------------------------------------------------ constructors
     @classmethod

@@ -7,10 +7,15 @@ a two-colour belief. The rebalanced AuC weights a pixel by the rarity of its tru
 best colour is the median of the belief times those weights. A class-rebalanced network's output
 is itself the belief times its training weights (the minimiser of the weighted cross-entropy):
 dividing them out and multiplying ``rarity_exponent`` powers of the evaluation's weights back in
-gives one knob from the calm raw optimum (0) to the vivid rebalanced one (1).
+gives one knob from the calm raw optimum (0) to the vivid rebalanced one (1). The temperature
+slider moves that knob: sharpening the belief, as the annealed mean does, hardly moves a median
+(on val, colourfulness 0.90x at every T from 0.1 to 1).
 """
 
 from __future__ import annotations
+
+import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -23,13 +28,32 @@ ITERATIONS = 10  # Weiszfeld steps from the mean
 NEAR = 0.5  # ab units: a distance floor, so a median that lands on a bin centre stays finite
 
 
-def rarity_offsets(prior: np.ndarray, trained_lambda: float, rarity_exponent: float) -> torch.Tensor:
-    """Per-bin log offsets (313,) that turn a network's log-probabilities into the belief the
-    median is taken of: minus the log training weights (lambda 1: none), plus ``rarity_exponent``
-    times the log inverse smoothed prior (the rebalanced AuC's weights)."""
-    trained = rebalance_weights(prior, lam=trained_lambda)
-    rarity = rebalance_weights(prior, lam=0.0)
-    return torch.as_tensor(rarity_exponent * np.log(rarity) - np.log(trained), dtype=torch.float32)
+@dataclass(frozen=True)
+class MedianReadout:
+    """The median readout of one model: its training weights to divide out, the rarity weights to
+    put back, and the exponent its card chose for T = 1."""
+
+    untrained: torch.Tensor  # (313,) minus the log training weights (zeros for lambda 1)
+    rarity: torch.Tensor  # (313,) the log inverse smoothed prior: the rebalanced AuC's weights
+    exponent: float
+
+    @classmethod
+    def from_prior(cls, prior: np.ndarray, trained_lambda: float, exponent: float) -> MedianReadout:
+        untrained = -np.log(rebalance_weights(prior, lam=trained_lambda))
+        rarity = np.log(rebalance_weights(prior, lam=0.0))
+        return cls(torch.as_tensor(untrained, dtype=torch.float32), torch.as_tensor(rarity, dtype=torch.float32), exponent)
+
+    def exponent_at(self, T: float) -> float:
+        """The card's exponent at T = 1, rising to 1 (the rebalanced optimum, the most vivid) as T
+        falls to 0; the square root spreads the change along the slider's logarithmic scale."""
+        return 1.0 - (1.0 - self.exponent) * math.sqrt(min(max(T, 0.0), 1.0))
+
+    def offsets(self, T: float) -> torch.Tensor:
+        """Per-bin log offsets (313,) from the network's log-probabilities to the belief at T."""
+        return self.untrained + self.exponent_at(T) * self.rarity
+
+    def __call__(self, lp: torch.Tensor, T: float) -> torch.Tensor:
+        return median_of_log_probs(lp, self.offsets(T))
 
 
 def geometric_median(probs: torch.Tensor, top: int = TOP_BINS, iterations: int = ITERATIONS) -> torch.Tensor:
@@ -47,12 +71,11 @@ def geometric_median(probs: torch.Tensor, top: int = TOP_BINS, iterations: int =
     return torch.cat([xa, xb], dim=1)
 
 
-def median_of_log_probs(lp: torch.Tensor, T: float, offsets: torch.Tensor) -> torch.Tensor:
-    """Log-probabilities (B, 313, H, W) -> ab (B, 2, H, W): the geometric median of
-    softmax((log p + offsets) / T); T below 1 sharpens towards the mode as the annealed mean's does."""
+def median_of_log_probs(lp: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
+    """Log-probabilities (B, 313, H, W) -> ab (B, 2, H, W): the geometric median of softmax(log p + offsets)."""
     B, q, h, w = lp.shape
     assert q == Q, f"expected {Q} bins, got {q}"
-    belief = torch.softmax((lp.float() + offsets.to(lp.device).view(1, q, 1, 1)) / max(T, 1e-6), dim=1)
+    belief = torch.softmax(lp.float() + offsets.to(lp.device).view(1, q, 1, 1), dim=1)
     flat = belief.permute(0, 2, 3, 1).reshape(-1, q)
     return geometric_median(flat).view(B, h, w, 2).permute(0, 3, 1, 2).contiguous()
 
@@ -62,4 +85,4 @@ def describe_readout(readout: dict | None) -> str:
     if readout is None:
         return "the annealed mean at each temperature (the paper's)"
     return (f"the median readout: the geometric median of the belief reweighted by the rebalanced AuC's weights to "
-            f"the power {readout['rarity_exponent']:g}, annealed by each temperature")  # fmt: skip
+            f"the power {readout['rarity_exponent']:g} at T 1, rising to 1 as T falls to 0")  # fmt: skip
