@@ -175,7 +175,7 @@ class Colorizer:
 
     # ------------------------------------------------------------------ decoding
     def ab_grid(self, pred: Prediction, T: float) -> torch.Tensor:
-        """Annealed-mean ab (2, h, w) on the prediction grid, with chosen modes applied."""
+        """ab (2, h, w) on the prediction grid by the model's readout, with chosen modes applied."""
         ab = self.decode(pred.log_probs[None], T)[0]
         if pred.look.grey_unsure:  # the network's own colour only: modes and hints are the user's, sure by choice
             ab = grey_unsure_cells(ab, certainty_map(pred.log_probs), pred.look.grey_unsure)
