@@ -39,3 +39,17 @@ def write_scenes(folder: Path, n: int, seed: int = 0, size: int = 96) -> list[Pa
         Image.fromarray(scene(rng, size)).save(p)
         paths.append(p)
     return paths
+
+
+def untrained_lite_net():
+    """A small untrained LiteColorNet that still predicts varied colours (random BN statistics)."""
+    import torch
+
+    from model.nets import LiteColorNet
+
+    torch.manual_seed(0)
+    net = LiteColorNet(channels=16)
+    for m in net.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_var.uniform_(0.5, 2)
+    return net.eval()

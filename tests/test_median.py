@@ -6,7 +6,8 @@ from model.inference.pipeline import Colorizer
 from model.lab.annealed import annealed_mean_of_log_probs
 from model.lab.bins import AB_BINS, Q, ab_bins_torch
 from model.lab.median import MedianReadout, geometric_median, median_of_log_probs
-from model.nets import LiteColorNet
+
+from .synthetic import untrained_lite_net
 
 PRIOR = np.random.default_rng(0).dirichlet(np.full(Q, 0.3))
 
@@ -77,12 +78,7 @@ def test_lower_temperature_gives_more_vivid_colour():
 
 @pytest.fixture(scope="module")
 def net():
-    torch.manual_seed(0)
-    net = LiteColorNet(channels=16)
-    for m in net.modules():  # random BN statistics so that the untrained net predicts varied colours
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_var.uniform_(0.5, 2)
-    return net.eval()
+    return untrained_lite_net()
 
 
 def test_a_card_with_a_median_readout_decodes_every_path_with_it(net):

@@ -10,20 +10,15 @@ from model.inference.pipeline import Colorizer, _RowUpsampler, lightness_index, 
 from model.io.images import load_image
 from model.lab.bins import AB_BINS, Q
 from model.lab.color import lab_to_rgb_torch
-from model.nets import LiteColorNet
 from model.nets.registry import bundled_model, bundled_models
 
 from .images import colour, make_all
+from .synthetic import untrained_lite_net
 
 
 @pytest.fixture(scope="module")
 def colorizer():
-    torch.manual_seed(0)
-    net = LiteColorNet(channels=16)
-    for m in net.modules():  # random BN statistics so that the untrained net predicts varied colours
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_var.uniform_(0.5, 2)
-    return Colorizer(net.eval(), {"default_T": 0.3}, device="cpu")
+    return Colorizer(untrained_lite_net(), {"default_T": 0.3}, device="cpu")
 
 
 @pytest.fixture
