@@ -76,6 +76,16 @@ def test_lower_temperature_gives_more_vivid_colour():
     torch.testing.assert_close(readout(lp, 1.0), median_of_log_probs(lp, readout.offsets(1.0)))
 
 
+def test_the_median_of_log_probs_is_that_of_the_belief_itself():
+    """The fast path takes the top bins of the logits and a softmax over them alone."""
+    g = torch.Generator().manual_seed(5)
+    lp = torch.log_softmax(torch.randn(2, Q, 5, 7, generator=g) * 3, dim=1)
+    offsets = torch.randn(Q, generator=g)
+    belief = torch.softmax(lp + offsets.view(1, Q, 1, 1), dim=1).permute(0, 2, 3, 1).reshape(-1, Q)
+    expected = geometric_median(belief).view(2, 5, 7, 2).permute(0, 3, 1, 2)
+    torch.testing.assert_close(median_of_log_probs(lp, offsets), expected, atol=1e-3, rtol=0)
+
+
 @pytest.fixture(scope="module")
 def net():
     return untrained_lite_net()
