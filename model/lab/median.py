@@ -65,7 +65,7 @@ def geometric_median(probs: torch.Tensor, top: int = TOP_BINS, iterations: int =
 
 def _weiszfeld(p: torch.Tensor, idx: torch.Tensor, iterations: int) -> torch.Tensor:
     """Weights (N, k) summing to 1 on the bins ``idx`` (N, k) -> their geometric medians (N, 2)."""
-    bins = ab_bins_torch(p.device).float()
+    bins = ab_bins_torch(p.device)
     a, b = bins[idx, 0], bins[idx, 1]  # (N, top) each: two planes are several times faster than (N, top, 2)
     xa, xb = (p * a).sum(1, keepdim=True), (p * b).sum(1, keepdim=True)
     for _ in range(iterations):
@@ -80,8 +80,8 @@ def median_of_log_probs(lp: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor
     B, q, h, w = lp.shape
     assert q == Q, f"expected {Q} bins, got {q}"
     # The likeliest bins of the belief are those of its logits, and the belief over them is their
-    # softmax: no softmax over all 313 bins (which, with topk on a strided view, was most of the time).
-    logits = (lp.float() + offsets.to(lp.device).view(1, q, 1, 1)).permute(0, 2, 3, 1).reshape(-1, q).contiguous()
+    # softmax: no softmax over all 313 bins. A contiguous copy before the top-k costs more than it saves.
+    logits = (lp.float() + offsets.to(lp.device).view(1, q, 1, 1)).permute(0, 2, 3, 1).reshape(-1, q)
     top, idx = logits.topk(TOP_BINS, dim=1, sorted=False)  # the order does not matter to a median
     ab = _weiszfeld(torch.softmax(top, dim=1), idx, ITERATIONS)
     return ab.view(B, h, w, 2).permute(0, 3, 1, 2).contiguous()
