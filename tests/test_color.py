@@ -5,7 +5,15 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from skimage import color as skcolor
 
-from model.lab.color import lab_to_rgb, lab_to_rgb_torch, lightness_to_gray_torch, rgb_to_lab, rgb_to_lab_torch
+from model.lab.color import (
+    GREY_LEVEL_L,
+    lab_to_rgb,
+    lab_to_rgb_torch,
+    lightness_to_gray_torch,
+    nearest_grey_level,
+    rgb_to_lab,
+    rgb_to_lab_torch,
+)
 
 EDGE_COLOURS = np.array(
     [
@@ -75,3 +83,19 @@ def test_gray_from_lightness_is_the_grey_of_that_lightness():
     out_of_range = gray_from_lightness(np.array([[-5.0, 0.0, 100.0, 104.0]], np.float32))
     assert out_of_range.tolist() == [[0, 0, 255, 255]]
     assert lightness_to_gray_torch(torch.tensor([120.0, -20.0])).tolist() == [1.0, 0.0]  # clamped to the sRGB range
+
+
+def test_nearest_grey_level_returns_each_8_bit_grey_its_own_level():
+    levels = np.arange(256, dtype=np.uint8)
+    grey_L = skcolor.rgb2lab(np.repeat(levels / 255.0, 3).reshape(256, 1, 3))[:, 0, 0]
+    np.testing.assert_allclose(GREY_LEVEL_L, grey_L, atol=1e-3)
+    np.testing.assert_array_equal(nearest_grey_level(GREY_LEVEL_L.reshape(16, 16)), levels.reshape(16, 16))
+    np.testing.assert_array_equal(nearest_grey_level(np.array([-3.0, 0.1, 99.9, 104.0])), [0, 0, 255, 255])
+
+
+def test_nearest_grey_level_is_the_nearest_in_lightness():
+    L = np.random.default_rng(1).uniform(0, 100, 20000).astype(np.float32)
+    q = nearest_grey_level(L)
+    gap = np.abs(GREY_LEVEL_L[q] - L)
+    best = np.abs(GREY_LEVEL_L[None] - L[:, None]).min(axis=1)
+    assert np.all(gap <= best + 0.01 + 1e-4)  # within the lookup's step of the midpoint

@@ -6,10 +6,10 @@ from PIL import Image
 
 from model.cli.colorize import main as colorize
 from model.inference import pipeline
-from model.inference.pipeline import Colorizer, _RowUpsampler, lightness_index, network_size
+from model.inference.pipeline import Colorizer, _RowUpsampler, lightness_index, network_input, network_size
 from model.io.images import load_image
 from model.lab.bins import AB_BINS, Q
-from model.lab.color import lab_to_rgb_torch
+from model.lab.color import GREY_LEVEL_L, lab_to_rgb_torch
 from model.nets.registry import bundled_model, bundled_models
 
 from .images import colour, make_all
@@ -31,6 +31,24 @@ def test_network_size_keeps_aspect_and_stride():
     assert network_size(3000, 4000, 8) == (256, 344)
     w, h = network_size(10000, 500, 32)
     assert max(w, h) <= 1024 and w % 32 == h % 32 == 0
+
+
+def test_network_input_is_the_grey_photo_resized_as_pixels(tmp_path):
+    # what the network saw in training: 8-bit pixels resized, not a float resize of L
+    pixels = np.random.default_rng(2).integers(0, 256, (90, 130), dtype=np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "grey.png")
+    L = load_image(tmp_path / "grey.png").L
+    expected = GREY_LEVEL_L[np.asarray(Image.fromarray(pixels).resize((64, 32), Image.BICUBIC))]
+    np.testing.assert_array_equal(network_input(L, (64, 32)), expected)
+    np.testing.assert_array_equal(network_input(L, (130, 90)), GREY_LEVEL_L[pixels])  # at its size: unchanged
+
+
+def test_network_input_of_a_smooth_lightness_takes_8_bit_levels():
+    L = np.linspace(0, 100, 300 * 200, dtype=np.float32).reshape(200, 300)
+    small = network_input(L, (96, 64))
+    assert small.shape == (64, 96) and small.dtype == np.float32
+    assert np.isin(small, GREY_LEVEL_L).all()
+    assert np.abs(small - np.asarray(Image.fromarray(L).resize((96, 64), Image.BICUBIC))).max() < 0.6
 
 
 def test_decoding_at_new_temperatures_runs_no_network(colorizer, photo):

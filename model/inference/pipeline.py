@@ -26,7 +26,7 @@ from torch import nn
 from model.inference.hints import Hint, HintSolver, apply_hints, hinted_cells
 from model.lab.annealed import PAPER_T, annealed_mean_of_log_probs, entropy_of_log_probs
 from model.lab.bins import AB_BINS, Q
-from model.lab.color import lab_to_rgb_torch
+from model.lab.color import GREY_LEVEL_L, lab_to_rgb_torch, nearest_grey_level
 from model.lab.look import Look, apply_look, certainty_map, grey_unsure_cells
 from model.lab.median import MedianReadout
 from model.nets.device import pick_device
@@ -41,6 +41,16 @@ def network_size(width: int, height: int, stride: int) -> tuple[int, int]:
     scale = NET_SHORT_SIDE / min(width, height)
     scale = min(scale, NET_MAX_LONG_SIDE / max(width, height))
     return (max(stride, round(width * scale / stride) * stride), max(stride, round(height * scale / stride) * stride))
+
+
+def network_input(L: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The network's input (h, w) float32 L at ``size`` (w, h), made as every training crop was
+    made: 8-bit grey levels resized as pixels (bicubic), read back as lightness. The network
+    tells these from a smooth float resize of L (see README, the network's input)."""
+    grey = Image.fromarray(nearest_grey_level(L))
+    if grey.size != tuple(size):
+        grey = grey.resize(size, Image.BICUBIC)
+    return GREY_LEVEL_L[np.asarray(grey)]
 
 
 @dataclass
@@ -160,7 +170,7 @@ class Colorizer:
         network run, or with ``mirror`` two (the photo and its mirror image)."""
         h, w = L.shape
         nw, nh = network_size(w, h, self.stride)
-        small = np.asarray(Image.fromarray(np.ascontiguousarray(L, dtype=np.float32)).resize((nw, nh), Image.BILINEAR))
+        small = network_input(L, (nw, nh))
         t0 = time.perf_counter()
         with self._lock, torch.inference_mode():
             x = torch.from_numpy(small.copy())[None, None].to(self.device)

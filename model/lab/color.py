@@ -51,6 +51,27 @@ def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
     return np.clip(_linear_to_srgb_np(xyz @ RGB_FROM_XYZ.T), 0, 1)
 
 
+# The lightness of each 8-bit sRGB grey, darkest first: what an 8-bit photo's L can take.
+GREY_LEVEL_L = rgb_to_lab(np.repeat(np.arange(256) / 255.0, 3).reshape(256, 3))[:, 0].astype(np.float32)
+_L_STEP = 0.01  # the lookup's resolution in L: exact for 8-bit greys, whose L lie >= 0.13 from a midpoint
+_MIDPOINTS = (GREY_LEVEL_L[1:] + GREY_LEVEL_L[:-1]) / 2
+_GREY_LEVEL_OF = np.searchsorted(_MIDPOINTS, np.arange(0, 100 + _L_STEP / 2, _L_STEP)).astype(np.uint8)
+
+
+def nearest_grey_level(L: np.ndarray) -> np.ndarray:
+    """The 8-bit sRGB grey (uint8) whose lightness is nearest to each L (to within 0.005),
+    through a lookup table, in bands to bound memory."""
+    L = np.asarray(L, dtype=np.float32)
+    out = np.empty(L.shape, np.uint8)
+    flat, dst = L.reshape(-1), out.reshape(-1)
+    band = 1 << 20
+    for i in range(0, flat.size, band):
+        index = flat[i : i + band] * (1 / _L_STEP) + 0.5
+        np.clip(index, 0, len(_GREY_LEVEL_OF) - 1, out=index)
+        dst[i : i + band] = _GREY_LEVEL_OF[index.astype(np.int32)]
+    return out
+
+
 # ---------------------------------------------------------------- torch, channels first
 def _mix(m: np.ndarray, x: torch.Tensor) -> torch.Tensor:
     """Apply a 3x3 matrix over the channel dimension (-3)."""
