@@ -46,6 +46,18 @@ def test_temperature_rule_skips_garish_settings():
     assert T == 1.0 and "10%" in rule
 
 
+def test_temperature_rule_breaks_near_ties_towards_fewer_wrong_colours():
+    # Session 18's release: T 0.38 ahead of T 1 by under 0.01, with 1.5 less raw AuC.
+    sweep = {
+        0.38: {"auc_raw": 88.89, "auc_rebalanced": 73.85, "auc_rebalanced_bounded": 74.97, "colourfulness_ratio": 1.08},
+        1.0: {"auc_raw": 90.40, "auc_rebalanced": 70.74, "auc_rebalanced_bounded": 73.46, "colourfulness_ratio": 0.87},
+    }
+    assert choose_temperature(sweep)[0] == 1.0
+    sweep[0.38]["auc_rebalanced_bounded"] = 75.5  # now 0.53 ahead: a real gain, not a tie
+    T, rule = choose_temperature(sweep)
+    assert T == 0.38 and "tie" in rule
+
+
 def test_contact_sheet_packs_portrait_and_landscape_photos_into_rows(colorizer, tmp_path):
     files = []
     for i, (w, h) in enumerate([(96, 64), (48, 96)] * 6):
