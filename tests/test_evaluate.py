@@ -33,6 +33,17 @@ def test_evaluate_set_reports_baselines_intervals_and_colourfulness(colorizer):
     assert row["auc_rebalanced_bounded"] == row["auc_rebalanced"]
 
 
+def test_evaluation_reads_each_temperature_out_once_per_photo(colorizer, monkeypatch):
+    # The metrics and the composed photo share one readout (the median readout is a third of the time).
+    calls = []
+    decode = colorizer.decode
+    monkeypatch.setattr(colorizer, "decode", lambda lp, T: calls.append(T) or decode(lp, T))
+    rng = np.random.default_rng(1)
+    images = [torch.from_numpy(rng.integers(0, 256, (3, 32, 32), dtype=np.uint8)) for _ in range(2)]
+    res = evaluate_set(colorizer, images, np.ones(Q), temperatures=(0.3, 1.0), baselines=False)
+    assert sorted(calls) == [0.3, 0.3, 1.0, 1.0] and res["images"] == 2
+
+
 def test_temperature_rule_skips_garish_settings():
     sweep = {
         0.1: {"auc_raw": 90, "auc_rebalanced": 70, "colourfulness_ratio": 1.6},  # best AuC, but garish

@@ -18,7 +18,7 @@ from PIL import Image
 from model.evaluation.categories import category_of
 from model.evaluation.metrics import HEAVY_SHARE, AucAccumulator, CastCounter, bootstrap_margin, colourfulness
 from model.evaluation.recognition import AgreementCounter, ImageNetClassifier
-from model.inference.pipeline import Colorizer
+from model.inference.pipeline import Colorizer, compose_from_grid, upsample_ab
 from model.io.folders import list_images
 from model.io.images import load_rgb
 from model.lab.annealed import BRIEF_T, PAPER_T
@@ -72,10 +72,11 @@ def evaluate_set(colorizer: Colorizer, images: list[torch.Tensor], prior: np.nda
         pred = colorizer.predict(L)
         shown = {"gray": np.repeat(gray_from_lightness(L)[..., None], 3, axis=2)} if classifier is not None else {}
         for T in temperatures:
-            pred_ab = colorizer.ab_at(pred, T, (L.shape[1], L.shape[0]))
+            grid = colorizer.ab_grid(pred, T)  # read out once: the median readout is a third of the time
+            pred_ab = upsample_ab(grid, (L.shape[1], L.shape[0]))
             accs[T].add(pred_ab[None], ab, truth_w)
             casts[T].add(np.asarray(pred_ab), ab[0].numpy())
-            shown[T] = colorizer.compose(pred, L, T)
+            shown[T] = compose_from_grid(grid, L)
             colourful[T].append(colourfulness(shown[T]))
         if classifier is not None:
             tops = classifier.top([truth_rgb, *shown.values()])
