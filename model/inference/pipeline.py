@@ -198,7 +198,7 @@ class Colorizer:
         return apply_look(ab, pred.look)
 
     def ab_at(self, pred: Prediction, T: float, size: tuple[int, int]) -> torch.Tensor:
-        """ab (2, H, W) bilinearly upsampled to ``size`` (w, h): for previews and evaluation."""
+        """ab (2, H, W) bilinearly upsampled to ``size`` (w, h): for metrics at a given size."""
         return upsample_ab(self.ab_grid(pred, T), size)
 
     def preview(self, pred: Prediction, L_index: np.ndarray, T: float) -> np.ndarray:
