@@ -69,7 +69,8 @@ def main() -> None:
     p.add_argument("--corpus", action="store_true", help="trained on the large corpus too (its sources go in the card)")
     p.add_argument("--data-note", help="what the training data was, for the card")
     p.add_argument("--notes", default="")
-    p.add_argument("--keep-text", action="store_true", help="keep the training facts and notes of the bundled card NAME.json")
+    p.add_argument("--keep-text", action="store_true", help="keep the training facts, notes and (unless given) prior of the "
+                   "bundled card NAME.json")  # fmt: skip
     prior_src = p.add_mutually_exclusive_group()
     prior_src.add_argument("--prior-from", help="weights whose card holds the training prior (for the rebalanced AuC)")
     prior_src.add_argument("--prior-counts", help="a prior scan (a run's prior.json) to measure with and put in the card; "
@@ -89,8 +90,10 @@ def main() -> None:
         prior = np.asarray(scan["counts"], dtype=np.float64) / np.sum(scan["counts"])
         card.update(prior=prior.tolist(), prior_counted_on=scan["sampled"] - len(scan["dropped"]))
     else:
-        prior_card = Colorizer.load(args.prior_from).card if args.prior_from else card
+        prior_card = release_prior_card(args, card)
         prior = np.array(prior_card["prior"])
+        if "prior_counted_on" in prior_card:
+            card["prior_counted_on"] = prior_card["prior_counted_on"]
     colorizer.card["prior"] = card["prior"] = prior.tolist()
     if args.median_rarity is not None:
         colorizer.use_readout({"kind": "median", "rarity_exponent": args.median_rarity})
@@ -158,6 +161,17 @@ def main() -> None:
         shutil.copyfile(args.weights, dst / f"{args.name}.pt")
     (dst / f"{args.name}.json").write_text(json.dumps(card, indent=1) + "\n")
     print(json.dumps({"chosen_T": chosen, "metrics": metrics}, indent=1))
+
+
+def release_prior_card(args, card: dict) -> dict:
+    """The card whose prior measures the rebalanced AuC: --prior-from's; when re-measuring a
+    bundled model (--keep-text), its released card's, since the .pt holds the trainer's card,
+    whose prior may be an older sample; else the weights' own."""
+    if args.prior_from:
+        return Colorizer.load(args.prior_from).card
+    if args.keep_text:
+        return json.loads((models_dir() / f"{args.name}.json").read_text())
+    return card
 
 
 def _parts(parts: dict, T: float) -> dict:
