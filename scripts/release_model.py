@@ -83,6 +83,9 @@ def main() -> None:
 
     colorizer = Colorizer.load(args.weights, device="cpu")
     card = dict(colorizer.card)
+    dst = models_dir()
+    # re-evaluating a bundled model: its training story and prior were settled when it was released
+    previous = json.loads((dst / f"{args.name}.json").read_text()) if args.keep_text else None
     if args.prior_counts:
         scan = json.loads(Path(args.prior_counts).read_text())
         if "counts" not in scan:
@@ -90,7 +93,7 @@ def main() -> None:
         prior = np.asarray(scan["counts"], dtype=np.float64) / np.sum(scan["counts"])
         card.update(prior=prior.tolist(), prior_counted_on=scan["sampled"] - len(scan["dropped"]))
     else:
-        prior_card = release_prior_card(args, card)
+        prior_card = release_prior_card(args.prior_from, previous, card)
         prior = np.array(prior_card["prior"])
         if "prior_counted_on" in prior_card:
             card["prior_counted_on"] = prior_card["prior_counted_on"]
@@ -153,9 +156,7 @@ def main() -> None:
         training=training,
         notes=args.notes,
     )
-    dst = models_dir()
-    if args.keep_text:  # re-evaluating a bundled model: its training story was written when it was released
-        previous = json.loads((dst / f"{args.name}.json").read_text())
+    if previous is not None:
         card.update(training=previous["training"], notes=previous["notes"])
     if Path(args.weights).resolve() != (dst / f"{args.name}.pt").resolve():
         shutil.copyfile(args.weights, dst / f"{args.name}.pt")
@@ -163,15 +164,13 @@ def main() -> None:
     print(json.dumps({"chosen_T": chosen, "metrics": metrics}, indent=1))
 
 
-def release_prior_card(args, card: dict) -> dict:
+def release_prior_card(prior_from: str | None, previous: dict | None, card: dict) -> dict:
     """The card whose prior measures the rebalanced AuC: --prior-from's; when re-measuring a
-    bundled model (--keep-text), its released card's, since the .pt holds the trainer's card,
-    whose prior may be an older sample; else the weights' own."""
-    if args.prior_from:
-        return Colorizer.load(args.prior_from).card
-    if args.keep_text:
-        return json.loads((models_dir() / f"{args.name}.json").read_text())
-    return card
+    bundled model (``previous``, its released card), that card's, since the .pt holds the
+    trainer's card, whose prior may be an older sample; else the weights' own."""
+    if prior_from:
+        return Colorizer.load(prior_from).card
+    return previous if previous is not None else card
 
 
 def _parts(parts: dict, T: float) -> dict:
