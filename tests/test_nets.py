@@ -184,3 +184,27 @@ def test_global_context_starts_as_the_plain_net_and_carries_the_imagenet_head(tm
     assert loaded.config["global_context"] and "global context" in describe_architecture(loaded)
     with torch.no_grad():
         torch.testing.assert_close(loaded(x), out)
+
+
+def test_context_blocks_start_as_the_identity_and_travel_with_the_weights(tmp_path):
+    torch.manual_seed(0)
+    plain = LiteColorNet(channels=32, global_context=True).eval()
+    export_weights(plain, tmp_path / "plain.pt", half=False)
+    net = LiteColorNet(channels=32, global_context=True, context_blocks=2).eval()
+    missing = load_into(net, tmp_path / "plain.pt")
+    assert missing and all(k.startswith("context.") for k in missing)
+    x = torch.rand(2, 1, 64, 96) * 100
+    with torch.no_grad():
+        torch.testing.assert_close(net(x), plain(x))  # zero-scaled last BN: blocks add nothing yet
+        for block in (net.context[0][1], net.context[1][0]):  # one at 1/32, one at 1/16
+            block.body[-1].weight.fill_(0.5)
+        out = net(x)
+    assert not torch.allclose(out, plain(x))
+    export_weights(net, tmp_path / "blocks.pt", half=False)
+    loaded, _ = load_net(tmp_path / "blocks.pt")
+    assert loaded.config["context_blocks"] == 2 and "2 residual blocks" in describe_architecture(loaded)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(x), out)
+    assert "context_blocks" not in plain.config  # files without blocks keep their config as it was
+    with pytest.raises(ValueError, match="context_blocks"):
+        LiteColorNet(channels=32, context_blocks=-1)

@@ -351,3 +351,16 @@ def test_warm_start_from_global_context_weights_keeps_the_branch_without_the_fla
     torch.testing.assert_close(net.global_conv.weight, ctx.global_conv.weight)
     from_plain = dataclasses.replace(asked, init=str(tmp_path / "plain.pt"))
     assert not train.with_init_architecture(from_plain).global_context  # plain weights keep the plain net
+
+
+def test_warm_start_keeps_the_context_blocks_of_its_weights_and_adds_asked_ones(tmp_path):
+    from model.nets.weights import export_weights
+    from model.training.config import TrainConfig
+
+    export_weights(build_net("lite", channels=32, context_blocks=1), tmp_path / "one.pt", half=False)
+    asked = TrainConfig(out=str(tmp_path), data=("unused",), channels=32, init=str(tmp_path / "one.pt"))
+    assert train.with_init_architecture(asked).context_blocks == 1
+    more = dataclasses.replace(asked, context_blocks=2)
+    assert train.with_init_architecture(more).context_blocks == 2
+    net = train.build_model(train.with_init_architecture(more), torch.device("cpu"))
+    assert len(net.context[0]) == 2 and net.config["context_blocks"] == 2

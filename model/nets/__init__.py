@@ -26,6 +26,8 @@ def describe_architecture(net: nn.Module) -> str:
     if isinstance(net, LiteColorNet):
         encoder = net.config.get("encoder", "lite0").replace("lite", "EfficientNet-Lite")
         context = " with global context from the ImageNet head" if net.config.get("global_context") else ""
+        if blocks := net.config.get("context_blocks"):
+            context += f" and {blocks} residual block{'s' if blocks > 1 else ''} at each of its two coarsest levels"
         return (
             f"LiteColorNet: {encoder} encoder (ImageNet weights) + FPN decoder ({net.config['channels']} channels)"
             f"{context}, {Q}-bin logits at 1/4 resolution"

@@ -3,7 +3,11 @@ predicts 313-bin logits at 1/4 of the input resolution. The network we bundle.
 
 With ``global_context`` the classifier's own pretrained head (1x1 conv to 1280 channels, pooled
 over the photo) feeds one vector per photo into the decoder's top level, after the fusion layer
-of Iizuka et al. (2016): what the whole photo shows, for every pixel."""
+of Iizuka et al. (2016): what the whole photo shows, for every pixel.
+
+``context_blocks`` adds that many residual blocks at each of the two coarsest decoder levels
+(1/32 and 1/16): more room to reason about regions for little compute (those grids are small).
+Each block starts as the identity, so weights trained without them load and predict unchanged."""
 
 from __future__ import annotations
 
@@ -20,14 +24,31 @@ def _conv_bn_relu(c_in: int, c_out: int) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
 
 
+class ResidualBlock(nn.Module):
+    """x + conv-BN-ReLU-conv-BN(x), the last BN's scale zero: the identity until trained."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.body = nn.Sequential(_conv_bn_relu(channels, channels), nn.Conv2d(channels, channels, 3, padding=1, bias=False),
+                                  nn.BatchNorm2d(channels))  # fmt: skip
+        nn.init.zeros_(self.body[-1].weight)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
 class LiteColorNet(nn.Module):
     STRIDE = 32  # inputs should be a multiple of this
     OUTPUT_STRIDE = 4
     PRETRAINED = ("encoder.", "global_conv.", "global_bn.")  # ImageNet weights: frozen first, then trained slower
 
-    def __init__(self, channels: int = 64, pretrained: bool = False, encoder: str = "lite0", global_context: bool = False):
+    def __init__(self, channels: int = 64, pretrained: bool = False, encoder: str = "lite0", global_context: bool = False,
+                 context_blocks: int = 0):  # fmt: skip
         super().__init__()
-        self.config = {"channels": channels, "encoder": encoder, **({"global_context": True} if global_context else {})}
+        if context_blocks < 0:
+            raise ValueError(f"context_blocks must be 0 or more, not {context_blocks}")
+        self.config = {"channels": channels, "encoder": encoder, **({"global_context": True} if global_context else {}),
+                       **({"context_blocks": context_blocks} if context_blocks else {})}  # fmt: skip
         self.encoder = EfficientNetLiteTrunk(encoder)
         if pretrained:
             imagenet = load_imagenet_state_dict(encoder)
@@ -36,6 +57,8 @@ class LiteColorNet(nn.Module):
         self.lateral = nn.ModuleList(nn.Conv2d(c, channels, 1) for c in self.encoder.feature_channels)
         self.smooth = nn.ModuleList(_conv_bn_relu(channels, channels) for _ in self.encoder.feature_channels[1:])
         self.head = nn.Sequential(_conv_bn_relu(channels, channels), nn.Conv2d(channels, Q, 1))
+        # Index 0 works at 1/32, 1: at 1/16 (empty without context_blocks: no parameters, no cost).
+        self.context = nn.ModuleList(nn.Sequential(*(ResidualBlock(channels) for _ in range(context_blocks))) for _ in range(2))
         self.global_context = global_context
         if global_context:
             self.global_conv = nn.Conv2d(self.encoder.feature_channels[-1], HEAD_CHANNELS, 1, bias=False)
@@ -64,6 +87,9 @@ class LiteColorNet(nn.Module):
             x = x + self.global_proj(photo)[:, :, None, None]
         # Top-down: stride 32 -> 16 -> 8 -> 4, adding each level's lateral features.
         for level in range(len(feats) - 2, -1, -1):
+            depth = len(feats) - 2 - level  # 0 at 1/32, 1 at 1/16
+            if depth < len(self.context):
+                x = self.context[depth](x)
             x = self.smooth[level](x)
             lat = self.lateral[level](feats[level])
             x = lat + F.interpolate(x, size=lat.shape[-2:], mode="bilinear", align_corners=False)

@@ -29,6 +29,7 @@ class TrainConfig:
     channels: int = 96
     encoder: str = "lite0"
     global_context: bool = False
+    context_blocks: int = 0  # residual blocks at each of the decoder's two coarsest levels (lite net)
     init: str | None = None  # weights to start from
     # optimisation
     batch: int = 16  # per process

@@ -139,20 +139,27 @@ def load_validation(cfg: TrainConfig) -> tuple[list[torch.Tensor], list[str]]:
 
 # ----------------------------------------------------------------------------- network and optimiser
 def with_init_architecture(cfg: TrainConfig) -> TrainConfig:
-    """A warm start keeps the global-context branch its weights have: asking for the plain net
-    with such weights (the bundled Vivid, say) would otherwise stop with 'another network'."""
-    if cfg.arch != "lite" or not cfg.init or cfg.global_context:
+    """A warm start keeps the global-context branch and the context blocks its weights have:
+    asking for less with such weights (the bundled Vivid, say) would otherwise stop with
+    'another network'. Asking for more adds them, starting as the identity."""
+    if cfg.arch != "lite" or not cfg.init:
         return cfg
     arch, config = recorded_network(cfg.init)
-    if arch == "lite" and config.get("global_context"):
+    if arch != "lite":
+        return cfg
+    if config.get("global_context") and not cfg.global_context:
         log.info("--init %s has the global-context branch: training with it", cfg.init)
-        return replace(cfg, global_context=True)
+        cfg = replace(cfg, global_context=True)
+    if (blocks := int(config.get("context_blocks", 0))) > cfg.context_blocks:
+        log.info("--init %s has %d context blocks per level: training with them", cfg.init, blocks)
+        cfg = replace(cfg, context_blocks=blocks)
     return cfg
 
 
 def build_model(cfg: TrainConfig, device: torch.device) -> torch.nn.Module:
     if cfg.arch == "lite":
-        config = {"channels": cfg.channels, "encoder": cfg.encoder, "global_context": cfg.global_context}
+        config = {"channels": cfg.channels, "encoder": cfg.encoder, "global_context": cfg.global_context,
+                  "context_blocks": cfg.context_blocks}  # fmt: skip
         net = build_net("lite", **config, pretrained=not cfg.init)
     else:
         net = build_net("eccv16", deep_supervision=True)
