@@ -304,6 +304,35 @@ def test_balanced_sampler_tempers_each_sources_share_and_repeats_per_epoch():
     assert len(ranks[0]) == len(ranks[1]) == 500 and ranks[0] != ranks[1]
 
 
+def test_category_weight_multiplies_the_share_of_that_categorys_sources():
+    from pathlib import Path
+
+    from model.training.config import parse_category_factors
+    from model.training.data import category_shares, source_of, source_weights
+
+    roots = [Path("/d/train"), Path("/c/train")]
+    files = [Path("/c/train") / name / f"{i}.jpg" for name in ("Intel", "UTKFace") for i in range(100)]
+    sources = [source_of(f, roots) for f in files]
+    even = source_weights(sources, 0.5)
+    assert np.isclose(even[:100].sum(), 0.5)
+    boosted = source_weights(sources, 0.5, parse_category_factors(["scenes=3"]))  # Intel is a scenes set
+    assert np.isclose(boosted[:100].sum(), 0.75) and np.isclose(boosted.sum(), 1.0)
+    assert category_shares(sources, boosted) == {"scenes": 0.75, "faces": 0.25}
+    assert np.allclose(source_weights(sources, 0.5, {"flowers": 4.0}), even)  # no flowers here: nothing moves
+
+
+@pytest.mark.parametrize("bad", ["scenes", "scenes=0", "scenes=x", "landscapes=2", "=2"])
+def test_category_weight_refuses_what_it_cannot_apply(bad):
+    from model.cli.train import parse_args
+    from model.training.config import parse_category_factors
+
+    with pytest.raises(ValueError, match="CATEGORY=FACTOR"):
+        parse_category_factors([bad])
+    with pytest.raises(SystemExit):
+        parse_args(["--data", "d", "--out", "o", "--category-weight", bad])
+    assert parse_args(["--data", "d", "--out", "o", "--category-weight", "buildings=2.5"]).category_weight == ["buildings=2.5"]
+
+
 def test_prior_is_counted_on_a_seeded_sample_and_cached(scenes, tmp_path):
     from model.io.folders import list_images
     from model.training.data import scan_training_set

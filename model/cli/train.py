@@ -12,7 +12,7 @@ import sys
 
 from model.cli.common import add_version
 from model.errors import run_command
-from model.training.config import TrainConfig
+from model.training.config import TrainConfig, parse_category_factors
 
 D = TrainConfig  # the defaults live in the config, once
 
@@ -24,6 +24,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--val", action="append", help="validation folder (repeatable; each is also reported alone)")
     p.add_argument("--balance", type=float, default=D.balance,
                    help="each source folder's share of samples grows as its size**B: 1 every photo alike, 0 every source alike")
+    p.add_argument("--category-weight", action="append", default=[], metavar="CATEGORY=FACTOR",
+                   help="sample the sources of a category (scenes, buildings, faces, ...) FACTOR times as often (repeatable)")
     p.add_argument("--prior-sample", type=int, default=D.prior_sample, help="photos counted for the ab prior (0: all)")
     p.add_argument("--prior-workers", type=int, default=D.prior_workers, help="processes that count the prior")
     p.add_argument("--val-temperatures", type=float, nargs="+", default=list(D.val_temperatures),
@@ -65,11 +67,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--stop-at", type=int, default=D.stop_at, help="stop (with a checkpoint) at this step, as an interrupt would")
     p.add_argument("--threads", type=int, default=D.threads, help="torch threads (0: torch's choice)")
     add_version(p)
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    try:
+        parse_category_factors(args.category_weight)
+    except ValueError as e:
+        p.error(str(e))
+    return args
 
 
 def config_from(args: argparse.Namespace) -> TrainConfig:
     values = vars(args) | {"data": tuple(args.data), "val": tuple(args.val or ()),
+                           "category_weight": tuple(args.category_weight),
                            "val_temperatures": tuple(args.val_temperatures)}  # fmt: skip
     return TrainConfig(**values)
 

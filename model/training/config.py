@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from model.evaluation.categories import CATEGORY_OF_SET
 from model.lab.annealed import BRIEF_T, PAPER_T
 from model.lab.rebalance import DEFAULT_LAMBDA
 
@@ -17,6 +18,7 @@ class TrainConfig:
     val: tuple[str, ...] = ()
     # data
     balance: float = 1.0  # each source folder's share of samples grows as its size**balance
+    category_weight: tuple[str, ...] = ()  # "scenes=2": that category's sources sampled 2x as often
     prior_sample: int = 0  # photos counted for the ab prior (0: all; a sample misses rare bins)
     prior_workers: int = 2
     size: int = 176  # crop size (the paper: 176)
@@ -61,3 +63,19 @@ class TrainConfig:
     @property
     def run_folder(self) -> str:
         return self.resume or self.out
+
+
+def parse_category_factors(items: tuple[str, ...] | list[str]) -> dict[str, float]:
+    """["scenes=2", ...] -> {"scenes": 2.0}, refusing a category no set belongs to or a factor <= 0."""
+    known = set(CATEGORY_OF_SET.values())
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            factor = float(value) if sep else float("nan")
+        except ValueError:
+            factor = float("nan")
+        if name not in known or not factor > 0:
+            raise ValueError(f"--category-weight {item!r}: expected CATEGORY=FACTOR, FACTOR > 0, CATEGORY one of {sorted(known)}")
+        out[name] = factor
+    return out

@@ -16,7 +16,7 @@ import torch
 from PIL import Image
 from torch.utils.data import Dataset, DistributedSampler, Sampler
 
-from model.evaluation.categories import set_of
+from model.evaluation.categories import CATEGORY_OF_SET, set_of
 from model.io.images import load_rgb
 from model.lab.bins import Q
 from model.lab.color import rgb_to_lab, rgb_to_lab_torch
@@ -105,13 +105,26 @@ def source_of(path: Path, roots: list[Path]) -> str:
     return path.parent.name
 
 
-def source_weights(sources: list[str], power: float) -> np.ndarray:
+def source_weights(sources: list[str], power: float, category_factors: dict[str, float] | None = None) -> np.ndarray:
     """Per-photo sampling weights that give each source a share proportional to its size**power
-    (1: every photo alike, 0: every source alike, 0.5: between); they sum to 1."""
+    (1: every photo alike, 0: every source alike, 0.5: between), times the factor of its category
+    (``category_factors``, e.g. {"scenes": 2}); they sum to 1."""
     names, inverse, sizes = np.unique(np.asarray(sources), return_inverse=True, return_counts=True)
     per_photo = sizes.astype(np.float64) ** (power - 1.0)
+    factors = category_factors or {}
+    per_photo *= [factors.get(CATEGORY_OF_SET.get(name.rsplit("/", 1)[-1], ""), 1.0) for name in names]
     w = per_photo[inverse]
     return w / w.sum()
+
+
+def category_shares(sources: list[str], weights: np.ndarray) -> dict[str, float]:
+    """The share of samples each category gets under per-photo ``weights`` (for the log)."""
+    shares: dict[str, float] = {}
+    for source, w in zip(sources, weights):
+        name = source.rsplit("/", 1)[-1]
+        category = CATEGORY_OF_SET.get(name, name)
+        shares[category] = shares.get(category, 0.0) + float(w)
+    return {k: round(v, 3) for k, v in sorted(shares.items(), key=lambda kv: -kv[1])}
 
 
 class RandomCrops(Dataset):

@@ -38,11 +38,12 @@ from model.nets import build_net
 from model.nets.device import pick_device
 from model.nets.weights import export_weights, load_into, recorded_network
 from model.training.checkpoint import load_checkpoint, model_card, save_checkpoint
-from model.training.config import TrainConfig
+from model.training.config import TrainConfig, parse_category_factors
 from model.training.data import (
     BalancedSampler,
     RandomCrops,
     SeededSampler,
+    category_shares,
     rgb_batch_to_lab,
     scan_training_set,
     source_of,
@@ -106,7 +107,11 @@ def load_training_data(cfg: TrainConfig, run: Path, rt: Runtime) -> TrainingData
     if not rt.master:
         files, prior = scan_training_set(list_many(cfg.data), **scan)
     roots = [Path(d) for d in cfg.data]
-    sample_weights = source_weights([source_of(f, roots) for f in files], cfg.balance) if cfg.balance != 1.0 else None
+    factors = parse_category_factors(cfg.category_weight)
+    sources = [source_of(f, roots) for f in files]
+    sample_weights = source_weights(sources, cfg.balance, factors) if cfg.balance != 1.0 or factors else None
+    if factors:
+        log.info("category factors %s: sampling shares %s", factors, category_shares(sources, sample_weights))
     weights = torch.as_tensor(rebalance_weights(prior, cfg.lam), dtype=torch.float32, device=rt.device)
     log.info("%d training photos; rebalancing lambda %.2f, weights %.2f..%.2f", len(files), cfg.lam, weights.min(), weights.max())
     steps_per_epoch = len(files) // (cfg.batch * rt.world)
