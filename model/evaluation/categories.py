@@ -35,5 +35,9 @@ def set_of(path: Path, root: Path) -> str:
 
 def category_of(path: Path, root: Path) -> str:
     """A category name; a set this table does not know is its own category."""
-    name = set_of(path, root)
+    return category_of_set(set_of(path, root))
+
+
+def category_of_set(name: str) -> str:
+    """The category of a set folder's name; a set this table does not know is its own category."""
     return CATEGORY_OF_SET.get(name, name)

@@ -16,7 +16,7 @@ import torch
 from PIL import Image
 from torch.utils.data import Dataset, DistributedSampler, Sampler
 
-from model.evaluation.categories import CATEGORY_OF_SET, set_of
+from model.evaluation.categories import category_of_set, set_of
 from model.io.images import load_rgb
 from model.lab.bins import Q
 from model.lab.color import rgb_to_lab, rgb_to_lab_torch
@@ -112,18 +112,22 @@ def source_weights(sources: list[str], power: float, category_factors: dict[str,
     names, inverse, sizes = np.unique(np.asarray(sources), return_inverse=True, return_counts=True)
     per_photo = sizes.astype(np.float64) ** (power - 1.0)
     factors = category_factors or {}
-    per_photo *= [factors.get(CATEGORY_OF_SET.get(name.rsplit("/", 1)[-1], ""), 1.0) for name in names]
+    per_photo *= [factors.get(source_category(name), 1.0) for name in names]
     w = per_photo[inverse]
     return w / w.sum()
 
 
+def source_category(source: str) -> str:
+    """The category of a source named by ``source_of`` ("train/Intel" -> "scenes")."""
+    return category_of_set(source.rsplit("/", 1)[-1])
+
+
 def category_shares(sources: list[str], weights: np.ndarray) -> dict[str, float]:
     """The share of samples each category gets under per-photo ``weights`` (for the log)."""
+    names, inverse = np.unique(np.asarray(sources), return_inverse=True)
     shares: dict[str, float] = {}
-    for source, w in zip(sources, weights):
-        name = source.rsplit("/", 1)[-1]
-        category = CATEGORY_OF_SET.get(name, name)
-        shares[category] = shares.get(category, 0.0) + float(w)
+    for name, w in zip(names, np.bincount(inverse, weights=weights)):  # per source, then per category
+        shares[source_category(name)] = shares.get(source_category(name), 0.0) + float(w)
     return {k: round(v, 3) for k, v in sorted(shares.items(), key=lambda kv: -kv[1])}
 
 
