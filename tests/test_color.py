@@ -13,6 +13,7 @@ from model.lab.color import (
     nearest_grey_level,
     rgb_to_lab,
     rgb_to_lab_torch,
+    round_to_grey_levels_torch,
 )
 
 EDGE_COLOURS = np.array(
@@ -99,3 +100,18 @@ def test_nearest_grey_level_is_the_nearest_in_lightness():
     gap = np.abs(GREY_LEVEL_L[q] - L)
     best = np.abs(GREY_LEVEL_L[None] - L[:, None]).min(axis=1)
     assert np.all(gap <= best + 0.01 + 1e-4)  # within the lookup's step of the midpoint
+
+
+def test_round_to_grey_levels_gives_the_nearest_grey_levels_lightness():
+    L = torch.from_numpy(np.random.default_rng(2).uniform(-5, 105, (2, 1, 40, 50)).astype(np.float32))
+    r = round_to_grey_levels_torch(L)
+    assert r.shape == L.shape and set(r.unique().tolist()) <= set(GREY_LEVEL_L.tolist())
+    best = np.abs(GREY_LEVEL_L[None] - L.reshape(-1, 1).numpy()).min(axis=1)
+    np.testing.assert_allclose((r - L).abs().reshape(-1).numpy(), best, atol=1e-4)  # the nearest, exactly
+    assert torch.equal(round_to_grey_levels_torch(r), r)
+    # A grey photo's L is already on the levels; a colour photo's L mostly lies between them.
+    grey = torch.arange(256.0).view(1, 1, 16, 16).expand(1, 3, 16, 16) / 255
+    grey_L = rgb_to_lab_torch(grey)[:, :1]
+    torch.testing.assert_close(round_to_grey_levels_torch(grey_L), grey_L, atol=2e-3, rtol=0)
+    colour_L = rgb_to_lab_torch(torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(0)))[:, :1]
+    assert (round_to_grey_levels_torch(colour_L) - colour_L).abs().gt(0.01).float().mean() > 0.5

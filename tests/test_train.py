@@ -164,6 +164,20 @@ def test_tone_jitter_changes_lightness_only_within_range_and_repeatably():
     assert (a[:, :, 0, 0] == 0).all() and torch.allclose(a[:, :, -1, -1], torch.full((4, 1), 100.0))  # black and white stay
 
 
+@pytest.mark.parametrize("flag", [False, True])
+def test_grey_levels_feeds_the_network_the_lightness_of_8_bit_greys(scenes, tmp_path, monkeypatch, flag):
+    from model.lab.color import GREY_LEVEL_L
+
+    seen = []
+    real = objective.batch_loss
+    monkeypatch.setattr(train, "batch_loss", lambda net, L, *rest: seen.append(L.detach().clone()) or real(net, L, *rest))
+    args = ["--data", str(scenes / "train"), "--out", str(tmp_path / "run"), "--iters", "2", *FAST]
+    assert train_cli.main(args + (["--grey-levels"] if flag else [])) == 0
+    L = torch.cat([x.reshape(-1) for x in seen])
+    on_levels = np.isin(L.numpy(), GREY_LEVEL_L)
+    assert len(seen) == 2 and (on_levels.all() if flag else on_levels.mean() < 0.5)
+
+
 def test_fine_tune_without_rebalancing_from_exported_weights(scenes, tmp_path):
     from model.nets import LiteColorNet
     from model.nets.weights import export_weights

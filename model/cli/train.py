@@ -60,6 +60,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--ckpt-every", type=int, default=D.ckpt_every)
     p.add_argument("--tone-jitter", type=float, default=D.tone_jitter,
                    help="random gamma on L, exp(U(-x, x)): old prints vary in tone")
+    p.add_argument("--grey-levels", action="store_true", default=D.grey_levels,
+                   help="round the network's input L to 8-bit grey levels, as the app's input is (a colour pixel's L "
+                        "otherwise tells a little of its colour, which no black-and-white photo does)")
     p.add_argument("--squeeze", type=float, default=D.squeeze, help="share of samples that are whole photos squeezed square")
     p.add_argument("--max-upscale", type=float, default=D.max_upscale,
                    help="largest crop scale relative to the photo's own size")

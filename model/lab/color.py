@@ -109,6 +109,13 @@ def lightness_to_gray_torch(L: torch.Tensor) -> torch.Tensor:
     return torch.where(y > 0.0031308, 1.055 * y.clamp_min(0.0031308).pow(1 / 2.4) - 0.055, 12.92 * y).clamp(0, 1)
 
 
+def round_to_grey_levels_torch(L: torch.Tensor) -> torch.Tensor:
+    """Each L replaced by the lightness of the nearest 8-bit sRGB grey, as the app's input is made:
+    the L of a colour pixel lies between those levels by an amount that depends on its colour."""
+    levels = torch.as_tensor(GREY_LEVEL_L, device=L.device, dtype=L.dtype)
+    return levels[torch.bucketize(L.contiguous(), torch.as_tensor(_MIDPOINTS, device=L.device, dtype=L.dtype))]
+
+
 def gray_from_lightness(L: np.ndarray) -> np.ndarray:
     """sRGB grey (uint8) with the given lightness, for showing the original."""
     return (lightness_to_gray_torch(torch.from_numpy(L)) * 255 + 0.5).to(torch.uint8).numpy()

@@ -25,6 +25,7 @@ class TrainConfig:
     squeeze: float = 0.0  # share of samples that are whole photos squeezed square
     max_upscale: float = 1.0  # largest crop scale relative to the photo's own size
     tone_jitter: float = 0.0  # random gamma on L, exp(U(-x, x))
+    grey_levels: bool = False  # round the input L to 8-bit grey levels, as the app's input is
     workers: int = 0
     # network
     arch: str = "lite"

@@ -33,6 +33,7 @@ from model.errors import UserError
 from model.evaluation.evaluate import best_temperature, evaluate_set, load_eval_set, selection_score
 from model.inference.pipeline import Colorizer
 from model.io.folders import list_images, list_many
+from model.lab.color import round_to_grey_levels_torch
 from model.lab.rebalance import rebalance_weights
 from model.nets import build_net
 from model.nets.device import pick_device
@@ -338,6 +339,8 @@ def train(cfg: TrainConfig) -> int:
             L, ab = rgb_batch_to_lab(rgb.to(rt.device))
             if cfg.tone_jitter:
                 L = jitter_tone(L, cfg.tone_jitter, step, cfg.seed)
+            if cfg.grey_levels:
+                L = round_to_grey_levels_torch(L)
             if rt.device.type == "cpu":
                 L = L.contiguous(memory_format=torch.channels_last)
             loss = batch_loss(model, L, ab, data.weights, cfg.deep_supervision)
