@@ -44,9 +44,9 @@ def network_size(width: int, height: int, stride: int) -> tuple[int, int]:
 
 
 def network_input(L: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """The network's input (h, w) float32 L at ``size`` (w, h), made as every training crop was
-    made: 8-bit grey levels resized as pixels (bicubic), read back as lightness. The network
-    tells these from a smooth float resize of L (see README, the network's input)."""
+    """The network's input (h, w) float32 L at ``size`` (w, h): 8-bit grey levels resized as pixels
+    (bicubic), read back as lightness, as a scanned print would be. The network learnt from 8-bit
+    photos and tells these from a smooth float resize of L (see README, the network's input)."""
     grey = Image.fromarray(nearest_grey_level(L))
     if grey.size != tuple(size):
         grey = grey.resize(size, Image.BICUBIC)
