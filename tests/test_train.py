@@ -11,6 +11,7 @@ import torch
 
 from model.cli import train as train_cli
 from model.lab.bins import Q
+from model.lab.color import GREY_LEVEL_L
 from model.nets import build_net
 from model.nets.weights import load_net
 from model.training import objective, train
@@ -166,8 +167,6 @@ def test_tone_jitter_changes_lightness_only_within_range_and_repeatably():
 
 @pytest.mark.parametrize("flag", [False, True])
 def test_grey_levels_feeds_the_network_the_lightness_of_8_bit_greys(scenes, tmp_path, monkeypatch, flag):
-    from model.lab.color import GREY_LEVEL_L
-
     seen = []
     real = objective.batch_loss
     monkeypatch.setattr(train, "batch_loss", lambda net, L, *rest: seen.append(L.detach().clone()) or real(net, L, *rest))
