@@ -127,7 +127,8 @@ def category_shares(sources: list[str], weights: np.ndarray) -> dict[str, float]
     names, inverse = np.unique(np.asarray(sources), return_inverse=True)
     shares: dict[str, float] = {}
     for name, w in zip(names, np.bincount(inverse, weights=weights)):  # per source, then per category
-        shares[source_category(name)] = shares.get(source_category(name), 0.0) + float(w)
+        category = source_category(name)
+        shares[category] = shares.get(category, 0.0) + float(w)
     return {k: round(v, 3) for k, v in sorted(shares.items(), key=lambda kv: -kv[1])}
 
 
