@@ -208,3 +208,30 @@ def test_context_blocks_start_as_the_identity_and_travel_with_the_weights(tmp_pa
     assert "context_blocks" not in plain.config  # files without blocks keep their config as it was
     with pytest.raises(ValueError, match="context_blocks"):
         LiteColorNet(channels=32, context_blocks=-1)
+
+
+def test_fine_blocks_work_at_one_eighth_start_as_the_identity_and_travel_with_the_weights(tmp_path):
+    torch.manual_seed(0)
+    plain = LiteColorNet(channels=32, global_context=True).eval()
+    export_weights(plain, tmp_path / "plain.pt", half=False)
+    net = LiteColorNet(channels=32, global_context=True, fine_blocks=2).eval()
+    assert len(net.context[2]) == 2 and not len(net.context[0]) and not len(net.context[1])
+    missing = load_into(net, tmp_path / "plain.pt")
+    assert missing and all(k.startswith("context.2.") for k in missing)
+    x = torch.rand(2, 1, 64, 96) * 100
+    seen = []
+    net.context[2].register_forward_hook(lambda module, inputs, output: seen.append(output.shape[-2:]))
+    with torch.no_grad():
+        torch.testing.assert_close(net(x), plain(x))
+        assert seen == [torch.Size([8, 12])]  # 1/8 of 64 x 96
+        net.context[2][0].body[-1].weight.fill_(0.5)
+        out = net(x)
+    assert not torch.allclose(out, plain(x))
+    export_weights(net, tmp_path / "fine.pt", half=False)
+    loaded, _ = load_net(tmp_path / "fine.pt")
+    assert loaded.config["fine_blocks"] == 2 and "2 residual blocks at 1/8" in describe_architecture(loaded)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(x), out)
+    assert "fine_blocks" not in plain.config
+    with pytest.raises(ValueError, match="fine_blocks"):
+        LiteColorNet(channels=32, fine_blocks=-1)

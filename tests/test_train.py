@@ -406,3 +406,14 @@ def test_warm_start_keeps_the_context_blocks_of_its_weights_and_adds_asked_ones(
     assert train.with_init_architecture(more).context_blocks == 2
     net = train.build_model(train.with_init_architecture(more), torch.device("cpu"))
     assert len(net.context[0]) == 2 and net.config["context_blocks"] == 2
+
+
+def test_warm_start_keeps_the_fine_blocks_of_its_weights(tmp_path):
+    from model.nets.weights import export_weights
+    from model.training.config import TrainConfig
+
+    export_weights(build_net("lite", channels=32, fine_blocks=1), tmp_path / "fine.pt", half=False)
+    asked = TrainConfig(out=str(tmp_path), data=("unused",), channels=32, init=str(tmp_path / "fine.pt"))
+    assert train.with_init_architecture(asked).fine_blocks == 1
+    net = train.build_model(train.with_init_architecture(dataclasses.replace(asked, fine_blocks=3)), torch.device("cpu"))
+    assert len(net.context[2]) == 3 and net.config["fine_blocks"] == 3

@@ -55,6 +55,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     p.add_argument("--context-blocks", type=int, default=D.context_blocks,
                    help="residual blocks at each of the decoder's two coarsest levels (lite net); new ones start as the identity")
+    p.add_argument("--fine-blocks", type=int, default=D.fine_blocks,
+                   help="residual blocks at the decoder's 1/8 level (lite net); new ones start as the identity")
     p.add_argument("--val-every", type=int, default=D.val_every)
     p.add_argument("--val-limit", type=int, default=D.val_limit, help="validate on the first N photos only (0: all)")
     p.add_argument("--ckpt-every", type=int, default=D.ckpt_every)

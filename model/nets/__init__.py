@@ -28,6 +28,8 @@ def describe_architecture(net: nn.Module) -> str:
         context = " with global context from the ImageNet head" if net.config.get("global_context") else ""
         if blocks := net.config.get("context_blocks"):
             context += f" and {blocks} residual block{'s' if blocks > 1 else ''} at each of its two coarsest levels"
+        if blocks := net.config.get("fine_blocks"):
+            context += f" and {blocks} residual block{'s' if blocks > 1 else ''} at 1/8"
         return (
             f"LiteColorNet: {encoder} encoder (ImageNet weights) + FPN decoder ({net.config['channels']} channels)"
             f"{context}, {Q}-bin logits at 1/4 resolution"

@@ -110,7 +110,7 @@ def load_net(path: str | os.PathLike) -> tuple[nn.Module, dict]:
 
 
 # What a file may ask of the network builder; "pretrained" is not among them (it would fetch ImageNet weights).
-CONFIG_KEYS = {"lite": {"channels", "encoder", "global_context", "context_blocks"}, "eccv16": {"deep_supervision"}}
+CONFIG_KEYS = {"lite": {"channels", "encoder", "global_context", "context_blocks", "fine_blocks"}, "eccv16": {"deep_supervision"}}
 
 
 def check_temperature(T, what: str) -> float:

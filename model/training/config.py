@@ -33,6 +33,7 @@ class TrainConfig:
     encoder: str = "lite0"
     global_context: bool = False
     context_blocks: int = 0  # residual blocks at each of the decoder's two coarsest levels (lite net)
+    fine_blocks: int = 0  # residual blocks at the decoder's 1/8 level (lite net)
     init: str | None = None  # weights to start from
     # optimisation
     batch: int = 16  # per process

@@ -159,13 +159,16 @@ def with_init_architecture(cfg: TrainConfig) -> TrainConfig:
     if (blocks := int(config.get("context_blocks", 0))) > cfg.context_blocks:
         log.info("--init %s has %d context blocks per level: training with them", cfg.init, blocks)
         cfg = replace(cfg, context_blocks=blocks)
+    if (blocks := int(config.get("fine_blocks", 0))) > cfg.fine_blocks:
+        log.info("--init %s has %d fine blocks: training with them", cfg.init, blocks)
+        cfg = replace(cfg, fine_blocks=blocks)
     return cfg
 
 
 def build_model(cfg: TrainConfig, device: torch.device) -> torch.nn.Module:
     if cfg.arch == "lite":
         config = {"channels": cfg.channels, "encoder": cfg.encoder, "global_context": cfg.global_context,
-                  "context_blocks": cfg.context_blocks}  # fmt: skip
+                  "context_blocks": cfg.context_blocks, "fine_blocks": cfg.fine_blocks}  # fmt: skip
         net = build_net("lite", **config, pretrained=not cfg.init)
     else:
         net = build_net("eccv16", deep_supervision=True)
