@@ -417,3 +417,22 @@ def test_warm_start_keeps_the_fine_blocks_of_its_weights(tmp_path):
     assert train.with_init_architecture(asked).fine_blocks == 1
     net = train.build_model(train.with_init_architecture(dataclasses.replace(asked, fine_blocks=3)), torch.device("cpu"))
     assert len(net.context[2]) == 3 and net.config["fine_blocks"] == 3
+
+
+def test_blocks_new_to_the_init_weights_learn_at_new_lr(tmp_path):
+    from model.nets.weights import export_weights
+    from model.training.config import TrainConfig
+
+    export_weights(build_net("lite", channels=32), tmp_path / "plain.pt", half=False)
+    cfg = TrainConfig(out=str(tmp_path), data=("unused",), channels=32, init=str(tmp_path / "plain.pt"), fine_blocks=1,
+                      new_lr=10.0, lr=1e-3)  # fmt: skip
+    net = train.build_model(cfg, torch.device("cpu"))
+    opt = train.make_optimizer(cfg, net)
+    train.set_learning_rates(cfg, opt, train.pretrained_parameters(net), step=cfg.warmup, ddp=False)
+    lr = {g["name"]: g["lr"] for g in opt.param_groups}
+    assert lr["new"] == pytest.approx(10 * lr["decoder"]) and lr["decoder"] == pytest.approx(1e-3)
+    new = {id(p) for g in opt.param_groups if g["name"] == "new" for p in g["params"]}
+    assert new == {id(p) for p in net.context[2].parameters()}
+    assert sum(len(g["params"]) for g in opt.param_groups) == len(list(net.parameters()))
+    plain = train.make_optimizer(dataclasses.replace(cfg, new_lr=1.0), net)  # the default: one group as before
+    assert [g["name"] for g in plain.param_groups] == ["decoder", "encoder"]

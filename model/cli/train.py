@@ -45,6 +45,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--warmup", type=int, default=D.warmup, help="iterations of linear lr warm-up")
     p.add_argument("--freeze-encoder", type=int, default=D.freeze_encoder, help="iterations with a frozen pretrained encoder")
     p.add_argument("--encoder-lr", type=float, default=D.encoder_lr, help="encoder lr as a fraction of --lr")
+    p.add_argument("--new-lr", type=float, default=D.new_lr,
+                   help="lr of what the --init weights lack (blocks added by a flag), as a multiple of --lr")
     p.add_argument("--weight-decay", type=float, default=D.weight_decay, help="AdamW weight decay")
     p.add_argument("--min-lr", type=float, default=D.min_lr, help="final lr of the cosine, as a fraction")
     p.add_argument("--ema", type=float, default=D.ema, help="decay of the weight average (0: off)")

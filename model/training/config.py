@@ -43,6 +43,7 @@ class TrainConfig:
     warmup: int = 200
     freeze_encoder: int = 500  # steps with a frozen pretrained encoder (not when starting from --init)
     encoder_lr: float = 0.3  # encoder lr as a fraction of lr
+    new_lr: float = 1.0  # lr of the parameters the --init weights lack, as a multiple of lr
     weight_decay: float = 1e-4
     min_lr: float = 0.02  # final lr of the cosine, as a fraction
     ema: float = 0.999  # decay of the weight average (0: off)

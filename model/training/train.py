@@ -37,7 +37,7 @@ from model.lab.color import round_to_grey_levels_torch
 from model.lab.rebalance import rebalance_weights
 from model.nets import build_net
 from model.nets.device import pick_device
-from model.nets.weights import export_weights, load_into, recorded_network
+from model.nets.weights import export_weights, load_into, load_net, recorded_network
 from model.training.checkpoint import load_checkpoint, model_card, save_checkpoint
 from model.training.config import TrainConfig, parse_category_factors
 from model.training.data import (
@@ -189,11 +189,24 @@ def pretrained_parameters(net: torch.nn.Module) -> list[torch.nn.Parameter]:
     return [p for name, p in net.named_parameters() if name.startswith(net.PRETRAINED)]
 
 
+def parameters_new_to_init(cfg: TrainConfig, net: torch.nn.Module) -> set[str]:
+    """Names of the trained-from-scratch parameters that the --init weights lack (blocks added by a
+    flag, readouts the file has none of); the ImageNet part is not among them."""
+    if not cfg.init:
+        return set()
+    known = load_net(cfg.init)[0].state_dict().keys()
+    return {name for name, _ in net.named_parameters() if name not in known and not name.startswith(net.PRETRAINED)}
+
+
 def make_optimizer(cfg: TrainConfig, net: torch.nn.Module) -> torch.optim.Optimizer:
-    """AdamW with the ImageNet-pretrained part in its own group (its lr is scaled by encoder_lr)."""
+    """AdamW with the ImageNet-pretrained part in its own group (its lr is scaled by encoder_lr), and,
+    when new_lr is not 1, the parameters new to the --init weights in theirs (scaled by new_lr)."""
     encoder = pretrained_parameters(net)
-    rest = [p for name, p in net.named_parameters() if not name.startswith(net.PRETRAINED)]
+    new = parameters_new_to_init(cfg, net) if cfg.new_lr != 1.0 else set()
+    rest = [p for name, p in net.named_parameters() if not name.startswith(net.PRETRAINED) and name not in new]
     groups = [{"params": rest, "name": "decoder"}] + ([{"params": encoder, "name": "encoder"}] if encoder else [])
+    if new:
+        groups.append({"params": [p for name, p in net.named_parameters() if name in new], "name": "new"})
     return torch.optim.AdamW(groups, lr=cfg.lr, weight_decay=cfg.weight_decay)
 
 
@@ -208,7 +221,7 @@ def lr_factor(step: int, cfg: TrainConfig) -> float:
 def set_learning_rates(cfg: TrainConfig, opt, encoder: list, step: int, ddp: bool) -> None:
     frozen = step < cfg.freeze_encoder and cfg.arch == "lite" and not cfg.init
     for g in opt.param_groups:
-        scale = cfg.encoder_lr * (0.0 if frozen else 1.0) if g["name"] == "encoder" else 1.0
+        scale = {"encoder": cfg.encoder_lr * (0.0 if frozen else 1.0), "new": cfg.new_lr}.get(g["name"], 1.0)
         g["lr"] = cfg.lr * lr_factor(step, cfg) * scale
     if not ddp:  # a frozen encoder needs no backward pass (DDP wants a fixed set of gradients)
         for p in encoder:
