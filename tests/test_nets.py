@@ -186,6 +186,15 @@ def test_global_context_starts_as_the_plain_net_and_carries_the_imagenet_head(tm
         torch.testing.assert_close(loaded(x), out)
 
 
+def _reloaded_predicting_the_same(net, path, x, out):
+    """Export ``net``, load the file back, check it predicts ``out`` for ``x``; the loaded net."""
+    export_weights(net, path, half=False)
+    loaded, _ = load_net(path)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(x), out)
+    return loaded
+
+
 def test_context_blocks_start_as_the_identity_and_travel_with_the_weights(tmp_path):
     torch.manual_seed(0)
     plain = LiteColorNet(channels=32, global_context=True).eval()
@@ -200,11 +209,8 @@ def test_context_blocks_start_as_the_identity_and_travel_with_the_weights(tmp_pa
             block.body[-1].weight.fill_(0.5)
         out = net(x)
     assert not torch.allclose(out, plain(x))
-    export_weights(net, tmp_path / "blocks.pt", half=False)
-    loaded, _ = load_net(tmp_path / "blocks.pt")
+    loaded = _reloaded_predicting_the_same(net, tmp_path / "blocks.pt", x, out)
     assert loaded.config["context_blocks"] == 2 and "2 residual blocks" in describe_architecture(loaded)
-    with torch.no_grad():
-        torch.testing.assert_close(loaded(x), out)
     assert "context_blocks" not in plain.config  # files without blocks keep their config as it was
     with pytest.raises(ValueError, match="context_blocks"):
         LiteColorNet(channels=32, context_blocks=-1)
@@ -227,11 +233,8 @@ def test_fine_blocks_work_at_one_eighth_start_as_the_identity_and_travel_with_th
         net.context[2][0].body[-1].weight.fill_(0.5)
         out = net(x)
     assert not torch.allclose(out, plain(x))
-    export_weights(net, tmp_path / "fine.pt", half=False)
-    loaded, _ = load_net(tmp_path / "fine.pt")
+    loaded = _reloaded_predicting_the_same(net, tmp_path / "fine.pt", x, out)
     assert loaded.config["fine_blocks"] == 2 and "2 residual blocks at 1/8" in describe_architecture(loaded)
-    with torch.no_grad():
-        torch.testing.assert_close(loaded(x), out)
     assert "fine_blocks" not in plain.config
     with pytest.raises(ValueError, match="fine_blocks"):
         LiteColorNet(channels=32, fine_blocks=-1)
