@@ -434,5 +434,5 @@ def test_blocks_new_to_the_init_weights_learn_at_new_lr(tmp_path):
     new = {id(p) for g in opt.param_groups if g["name"] == "new" for p in g["params"]}
     assert new == {id(p) for p in net.context[2].parameters()}
     assert sum(len(g["params"]) for g in opt.param_groups) == len(list(net.parameters()))
-    plain = train.make_optimizer(dataclasses.replace(cfg, new_lr=1.0), net)  # the default: one group as before
+    plain = train.make_optimizer(dataclasses.replace(cfg, new_lr=1.0), net)  # the default: no "new" group, as before
     assert [g["name"] for g in plain.param_groups] == ["decoder", "encoder"]
