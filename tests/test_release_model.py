@@ -1,17 +1,11 @@
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "release_model.py"
+from .scripts import load_script
 
 
 @pytest.fixture
 def release():
-    spec = importlib.util.spec_from_file_location("release_model", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("release_model")
 
 
 def test_remeasuring_a_bundled_model_keeps_its_released_prior(release):

@@ -1,20 +1,14 @@
-import importlib.util
-from pathlib import Path
-
 import pytest
 import torch
 
 from model.nets.lite import LiteColorNet
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "swap_encoder.py"
+from .scripts import load_script
 
 
 @pytest.fixture
 def swap():
-    spec = importlib.util.spec_from_file_location("swap_encoder", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("swap_encoder")
 
 
 def test_ridge_recovers_a_linear_map_with_its_bias(swap):
