@@ -20,23 +20,16 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from model.io.folders import list_many  # noqa: E402
-from model.lab.color import lightness_to_gray_torch  # noqa: E402
 from model.nets import build_net  # noqa: E402
-from model.nets.efficientnet_lite import rgb_to_input  # noqa: E402
 from model.nets.weights import export_weights, load_net  # noqa: E402
 from model.training.data import RandomCrops, rgb_batch_to_lab, source_of, source_weights  # noqa: E402
-
-
-def encoder_inputs(L: torch.Tensor) -> torch.Tensor:
-    return rgb_to_input(lightness_to_gray_torch(L) * 255.0).expand(-1, 3, -1, -1)
 
 
 def decoder_inputs(net, L: torch.Tensor) -> list[torch.Tensor]:
     """Per level, the features the decoder's laterals read, then the per-position global features
     (before pooling), each as rows (positions) x channels."""
-    feats = net.encoder(encoder_inputs(L))
-    head = F.relu6(net.global_bn(net.global_conv(feats[-1])))
-    return [f.permute(0, 2, 3, 1).reshape(-1, f.shape[1]) for f in (*feats, head)]
+    feats = net.encode(L)
+    return [f.permute(0, 2, 3, 1).reshape(-1, f.shape[1]) for f in (*feats, net.context_map(feats[-1]))]
 
 
 def decoder_targets(net, L: torch.Tensor) -> list[torch.Tensor]:

@@ -82,13 +82,21 @@ class LiteColorNet(nn.Module):
         bn = {k.removeprefix("_bn1."): v for k, v in imagenet.items() if k.startswith("_bn1.")}
         self.global_bn.load_state_dict(bn, strict=True)
 
+    def encode(self, L: torch.Tensor) -> list[torch.Tensor]:
+        """The encoder's features at 1/4, 1/8, 1/16 and 1/32 of L (B, 1, H, W) in [0, 100]."""
+        gray = lightness_to_gray_torch(L) * 255.0
+        return self.encoder(rgb_to_input(gray).expand(-1, 3, -1, -1))
+
+    def context_map(self, top: torch.Tensor) -> torch.Tensor:
+        """The ImageNet head's features at each position of the 1/32 level, before pooling."""
+        return F.relu6(self.global_bn(self.global_conv(top)))
+
     def forward(self, L: torch.Tensor) -> torch.Tensor:
         """L (B, 1, H, W) in [0, 100] -> logits (B, 313, H/4, W/4)."""
-        gray = lightness_to_gray_torch(L) * 255.0
-        feats = self.encoder(rgb_to_input(gray).expand(-1, 3, -1, -1))
+        feats = self.encode(L)
         x = self.lateral[-1](feats[-1])
         if self.global_context:
-            photo = F.relu6(self.global_bn(self.global_conv(feats[-1]))).mean(dim=(2, 3))
+            photo = self.context_map(feats[-1]).mean(dim=(2, 3))
             x = x + self.global_proj(photo)[:, :, None, None]
         # Top-down: stride 32 -> 16 -> 8 -> 4, adding each level's lateral features.
         for level in range(len(feats) - 2, -1, -1):
