@@ -1,4 +1,4 @@
-"""The two networks, built by name."""
+"""The networks, built by name: two architectures and the mixture of trained ones."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from torch import nn
 from model.lab.bins import Q
 from model.nets.eccv16 import ECCV16Net
 from model.nets.lite import LiteColorNet
+from model.nets.mixture import MixtureNet
 
-ARCHS = {"lite": LiteColorNet, "eccv16": ECCV16Net}
+ARCHS = {"lite": LiteColorNet, "eccv16": ECCV16Net, "mixture": MixtureNet}
 
 
 def build_net(arch: str, **config) -> nn.Module:
@@ -23,6 +24,10 @@ def arch_name(net: nn.Module) -> str:
 
 def describe_architecture(net: nn.Module) -> str:
     """One line for a model card."""
+    if isinstance(net, MixtureNet):
+        shares = [w / sum(net.config["weights"]) for w in net.config["weights"]]
+        parts = "; ".join(f"{share:.0%} {describe_architecture(m)}" for share, m in zip(shares, net.members))
+        return f"a mixture of {len(shares)} networks' distributions: {parts}"
     if isinstance(net, LiteColorNet):
         encoder = net.config.get("encoder", "lite0").replace("lite", "EfficientNet-Lite")
         context = " with global context from the ImageNet head" if net.config.get("global_context") else ""
@@ -37,4 +42,4 @@ def describe_architecture(net: nn.Module) -> str:
     return f"ECCV16Net: the paper's 8-block VGG-style network, {Q}-bin logits at 1/4 resolution"
 
 
-__all__ = ["ARCHS", "ECCV16Net", "LiteColorNet", "arch_name", "build_net", "describe_architecture"]
+__all__ = ["ARCHS", "ECCV16Net", "LiteColorNet", "MixtureNet", "arch_name", "build_net", "describe_architecture"]

@@ -17,7 +17,7 @@ from torch import nn
 from model.errors import UserError
 from model.io.atomic import atomic_torch_save
 from model.lab.bins import AB_BINS, Q
-from model.nets import ECCV16Net, arch_name, build_net
+from model.nets import ECCV16Net, MixtureNet, arch_name, build_net
 from model.nets.eccv16 import AB_NORM
 
 FORMAT = "colorizer-weights/1"
@@ -84,8 +84,7 @@ def load_net(path: str | os.PathLike) -> tuple[nn.Module, dict]:
     obj = _read(path)
     if obj.get("format") == FORMAT:
         config = obj.get("config", {})
-        if not isinstance(config, dict) or not set(config) <= CONFIG_KEYS.get(obj.get("arch"), set()):
-            raise WeightsError(f"{path}: its network configuration {config!r} is not one this program builds")
+        check_config(obj.get("arch"), config, path)
         try:
             net = build_net(obj["arch"], **config)
             net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in obj["state_dict"].items()})
@@ -110,7 +109,20 @@ def load_net(path: str | os.PathLike) -> tuple[nn.Module, dict]:
 
 
 # What a file may ask of the network builder; "pretrained" is not among them (it would fetch ImageNet weights).
-CONFIG_KEYS = {"lite": {"channels", "encoder", "global_context", "context_blocks", "fine_blocks"}, "eccv16": {"deep_supervision"}}
+CONFIG_KEYS = {"lite": {"channels", "encoder", "global_context", "context_blocks", "fine_blocks"}, "eccv16": {"deep_supervision"},
+               "mixture": {"members", "weights"}}  # fmt: skip
+
+
+def check_config(arch, config, path, member: bool = False) -> None:
+    """Refuse a configuration this program does not build, before building anything."""
+    if not isinstance(config, dict) or not set(config) <= CONFIG_KEYS.get(arch, set()) or (member and arch == "mixture"):
+        raise WeightsError(f"{path}: its network configuration {config!r} is not one this program builds")
+    if arch == "mixture":
+        members = config.get("members")
+        if not isinstance(members, list) or not all(isinstance(m, dict) and set(m) <= {"arch", "config"} for m in members):
+            raise WeightsError(f"{path}: its mixture's members {members!r} are not networks this program builds")
+        for m in members:
+            check_config(m.get("arch"), m.get("config", {}), path, member=True)
 
 
 def check_temperature(T, what: str) -> float:
@@ -144,6 +156,8 @@ def load_into(net: nn.Module, path: str | os.PathLike) -> list[str]:
     training. Modules the file lacks, such as the deep-supervision readouts ds6/ds7 that the
     release has none of, keep their fresh values; their names are returned."""
     source, _ = load_net(path)
+    if isinstance(source, MixtureNet):
+        raise WeightsError(f"{path}: a mixture of {len(source.members)} networks; training starts from one of them")
     try:
         result = net.load_state_dict(source.state_dict(), strict=False)
     except RuntimeError as e:  # shape mismatches
