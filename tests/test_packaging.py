@@ -71,7 +71,7 @@ def test_wheel_carries_weights_icon_and_licence(tmp_path):
     )
     (wheel,) = tmp_path.glob("colorizer-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for model in ("colorizer-vivid", "colorizer-natural"):
+    for model in ("colorizer-vivid", "colorizer-vivid-fast", "colorizer-natural"):
         assert {f"resources/models/{model}.pt", f"resources/models/{model}.json"} <= names
     assert "resources/icons/colorizer.svg" in names
     modules = {str(f.relative_to(ROOT)) for package in ("model", "colorizer_app") for f in (ROOT / package).rglob("*.py")}
