@@ -1,6 +1,6 @@
 """Training throughput of the real loop (colorizer-train: data loading, Lab, targets, loss,
 backward, AdamW, EMA), in images/s, on real photos; the issue's recipe: --init the bundled
-model, batch 16, 176 px crops.
+model, batch 16, 176 px crops (Vivid fast: the default Vivid is a mixture, which no run starts from).
 
     python benchmarks/bench_train.py [--data DIR] [--steps 60] [--workers 0 1] [--device cpu]
 
@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def rate(data: list[str], workers: int, steps: int, device: str, batch: int, out: Path) -> float:
     run = out / f"w{workers}_{device}_{batch}"
     args = [a for d in data for a in ("--data", d)]
-    args += ["--out", str(run), "--iters", str(steps), "--init", str(bundled_model().weights), "--batch", str(batch),
+    start = bundled_model("colorizer-vivid-fast").weights
+    args += ["--out", str(run), "--iters", str(steps), "--init", str(start), "--batch", str(batch),
              "--log-every", "10", "--val-every", "100000", "--ckpt-every", "100000", "--workers", str(workers),
              "--device", device, "--prior-sample", "2000"]  # fmt: skip
     prior = out / "prior.json"
